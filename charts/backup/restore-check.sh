@@ -1,0 +1,244 @@
+#!/usr/bin/env bash
+# charts/backup/restore-check.sh - proves the newest backup in S3 restores, run by the restore-check
+# CronJob (project issue #8). Exits non-zero, with a clear JSON error line, when the newest backup is
+# missing, older than RESTORE_MAX_AGE_HOURS, corrupted, undecryptable or unreadable by pg_restore.
+#
+# Job image requirements: bash >= 4.4, GNU coreutils (date, sha256sum, stat, mktemp, sort, tail),
+# PostgreSQL client tools psql, pg_restore, createdb/dropdb (major version >= the dump's pg_dump), the
+# AWS CLI (v1 >= 1.29 or v2) and openssl >= 1.1.1. See charts/backup/README.md.
+#
+# Environment (defaults and details in charts/backup/README.md):
+#   BACKUP_BUCKET (required) BACKUP_PREFIX (backups) AWS_REGION AWS_ENDPOINT_URL
+#   BACKUP_ENCRYPTION_KEY        required when the newest backup is client-side encrypted (.enc)
+#   RESTORE_MAX_AGE_HOURS (26)   fail when the newest backup is older than this
+#   RESTORE_FULL (false)         true: also pg_restore into RESTORE_TARGET_DB and compare row counts
+#   RESTORE_TARGET_DB (restore_check)  scratch database, dropped and recreated by each full check
+#   PGHOST PGPORT PGUSER PGPASSWORD PGSSLMODE  (full check only) the server the scratch DB lives on
+#
+# Steps, one JSON log line each on stdout: preflight -> find-newest -> download -> decrypt (if .enc) -> list
+# -> restore and compare (RESTORE_FULL=true only).
+set -euo pipefail
+umask 077
+
+readonly JOB=restore-check
+readonly SCRATCH_COMMENT="restore-check scratch database: dropped and recreated by charts/backup/restore-check.sh"
+STEP=init
+STARTED=$(date +%s)
+WORK=""
+
+json_str() {
+  local s=$1
+  s=${s//\\/\\\\}
+  s=${s//\"/\\\"}
+  s=${s//$'\n'/\\n}
+  s=${s//$'\r'/\\r}
+  s=${s//$'\t'/\\t}
+  s=$(printf '%s' "$s" | LC_ALL=C tr -d '\000-\010\013\014\016-\037')
+  printf '"%s"' "$s"
+}
+
+# log LEVEL MESSAGE [KEY VALUE]... -> one JSON object per line on stdout.
+log() {
+  local level=$1 msg=$2 line
+  shift 2
+  line="{\"ts\":\"$(date -u +%Y-%m-%dT%H:%M:%SZ)\",\"level\":\"${level}\",\"job\":\"${JOB}\",\"step\":\"${STEP}\",\"msg\":$(json_str "$msg")"
+  while (($# >= 2)); do
+    if [[ $2 =~ ^-?(0|[1-9][0-9]*)(\.[0-9]+)?$ ]]; then
+      line+=",\"$1\":$2"
+    else
+      line+=",\"$1\":$(json_str "$2")"
+    fi
+    shift 2
+  done
+  printf '%s}\n' "$line"
+}
+
+die() {
+  local msg=$1
+  shift
+  log error "$msg" "$@"
+  exit 1
+}
+
+err_tail() { tail -n 5 "$WORK/stderr" 2>/dev/null || true; }
+
+aws_cli() {
+  local args=()
+  if [[ -n ${AWS_ENDPOINT_URL:-} ]]; then args+=(--endpoint-url "$AWS_ENDPOINT_URL"); fi
+  if [[ -n ${AWS_REGION:-} ]]; then args+=(--region "$AWS_REGION"); fi
+  aws "${args[@]}" "$@"
+}
+
+on_exit() {
+  local rc=$?
+  set +e
+  [[ -n $WORK ]] && rm -rf "$WORK"
+  STEP=finish
+  if [[ $rc -ne 0 ]]; then
+    log error "restore check FAILED: the newest backup cannot be trusted; investigate now (docs/disaster-recovery.md)" \
+      exit_code "$rc" duration_s "$(($(date +%s) - STARTED))"
+  fi
+  exit "$rc"
+}
+trap on_exit EXIT
+trap 'exit 143' TERM
+trap 'exit 130' INT
+
+# Same query as backup.sh: per-table row counts plus the number of large objects, one "name<TAB>count" line each.
+COUNT_SQL="SELECT format('SELECT %L, count(*) FROM %I.%I', n.nspname || '.' || c.relname, n.nspname, c.relname)
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+  WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%'
+  ORDER BY n.nspname, c.relname
+\\gexec
+SELECT '(large objects)', count(*) FROM pg_largeobject_metadata;"
+
+decrypt() { # decrypt IN OUT
+  openssl enc -d -aes-256-cbc -pbkdf2 -iter 600000 -md sha256 -pass env:BACKUP_ENCRYPTION_KEY \
+    -in "$1" -out "$2" 2>"$WORK/stderr"
+}
+
+# ---------------------------------------------------------------- preflight
+STEP=preflight
+[[ -n ${BACKUP_BUCKET:-} ]] || die "BACKUP_BUCKET is required"
+BACKUP_PREFIX=${BACKUP_PREFIX:-backups}
+BACKUP_PREFIX=${BACKUP_PREFIX%/}
+RESTORE_MAX_AGE_HOURS=${RESTORE_MAX_AGE_HOURS:-26}
+RESTORE_FULL=${RESTORE_FULL:-false}
+RESTORE_TARGET_DB=${RESTORE_TARGET_DB:-restore_check}
+export PGPORT=${PGPORT:-5432}
+export PGCONNECT_TIMEOUT=${PGCONNECT_TIMEOUT:-10}
+[[ $RESTORE_MAX_AGE_HOURS =~ ^[0-9]+$ ]] || die "RESTORE_MAX_AGE_HOURS must be a whole number of hours" value "$RESTORE_MAX_AGE_HOURS"
+[[ $RESTORE_FULL == true || $RESTORE_FULL == false ]] || die "RESTORE_FULL must be true or false" value "$RESTORE_FULL"
+for tool in aws pg_restore sha256sum; do
+  command -v "$tool" >/dev/null || die "required tool not found in the image" tool "$tool"
+done
+if [[ $RESTORE_FULL == true ]]; then
+  command -v psql >/dev/null || die "required tool not found in the image" tool psql
+  [[ $RESTORE_TARGET_DB != "${PGDATABASE:-}" ]] ||
+    die "RESTORE_TARGET_DB must not be PGDATABASE: the scratch database is dropped and recreated" value "$RESTORE_TARGET_DB"
+fi
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/restore-check.XXXXXX")
+log info "restore check starting" bucket "$BACKUP_BUCKET" prefix "$BACKUP_PREFIX" max_age_hours "$RESTORE_MAX_AGE_HOURS" \
+  full "$RESTORE_FULL" endpoint "${AWS_ENDPOINT_URL:-aws default}"
+
+# ---------------------------------------------------------------- find
+STEP=find-newest
+KEYS=$(aws_cli s3api list-objects-v2 --bucket "$BACKUP_BUCKET" --prefix "${BACKUP_PREFIX}/" \
+  --query 'Contents[].Key' --output text 2>"$WORK/stderr") ||
+  die "cannot list backups (missing bucket, wrong credentials or S3 endpoint down)" bucket "$BACKUP_BUCKET" detail "$(err_tail)"
+NEWEST="" NEWEST_TS="" COUNT=0
+while IFS= read -r key; do
+  rel=${key#"${BACKUP_PREFIX}"/}
+  # Only complete objects named by backup.sh count; names sort by their UTC timestamp.
+  if [[ $rel =~ ^[0-9]{4}/[0-9]{2}/[0-9]{2}/db_backup_([0-9]{8}_[0-9]{6})\.dump(\.enc)?$ ]]; then
+    COUNT=$((COUNT + 1))
+    if [[ -z $NEWEST_TS || ${BASH_REMATCH[1]} > $NEWEST_TS ]]; then
+      NEWEST_TS=${BASH_REMATCH[1]}
+      NEWEST=$key
+    fi
+  fi
+done < <(tr '\t' '\n' <<<"$KEYS")
+[[ -n $NEWEST ]] || die "NO BACKUP FOUND under s3://${BACKUP_BUCKET}/${BACKUP_PREFIX}/" bucket "$BACKUP_BUCKET" prefix "$BACKUP_PREFIX"
+BACKUP_EPOCH=$(date -u -d "${NEWEST_TS:0:4}-${NEWEST_TS:4:2}-${NEWEST_TS:6:2} ${NEWEST_TS:9:2}:${NEWEST_TS:11:2}:${NEWEST_TS:13:2}" +%s)
+AGE_S=$(($(date +%s) - BACKUP_EPOCH))
+AGE_H=$(awk -v s="$AGE_S" 'BEGIN { printf "%.2f", s / 3600 }')
+if ((AGE_S > RESTORE_MAX_AGE_HOURS * 3600)); then
+  die "NEWEST BACKUP IS TOO OLD: ${AGE_H} h old, limit ${RESTORE_MAX_AGE_HOURS} h (is the backup CronJob failing?)" \
+    key "$NEWEST" age_hours "$AGE_H" max_age_hours "$RESTORE_MAX_AGE_HOURS"
+fi
+log info "newest backup found" key "$NEWEST" age_hours "$AGE_H" backups_found "$COUNT"
+
+# ---------------------------------------------------------------- download
+STEP=download
+FILE="$WORK/$(basename "$NEWEST")"
+META=$(aws_cli s3api head-object --bucket "$BACKUP_BUCKET" --key "$NEWEST" \
+  --query '[ContentLength, ServerSideEncryption, Metadata.sha256, Metadata."plain-sha256"]' --output text 2>"$WORK/stderr") ||
+  die "cannot read the backup's metadata" key "$NEWEST" detail "$(err_tail)"
+read -r REMOTE_SIZE REMOTE_SSE REMOTE_SHA REMOTE_PLAIN_SHA <<<"$META"
+t0=$(date +%s)
+aws_cli s3 cp "s3://${BACKUP_BUCKET}/${NEWEST}" "$FILE" --only-show-errors --no-progress >&2 2>"$WORK/stderr" ||
+  die "download failed" key "$NEWEST" detail "$(err_tail)"
+SIZE=$(stat -c %s "$FILE")
+[[ $SIZE == "$REMOTE_SIZE" ]] || die "downloaded size differs from the object's size" key "$NEWEST" bytes "$SIZE" object_bytes "$REMOTE_SIZE"
+SHA=$(sha256sum "$FILE" | cut -d ' ' -f 1)
+if [[ $REMOTE_SHA == None ]]; then
+  log warn "backup has no sha256 metadata (not written by backup.sh?); relying on pg_restore --list" key "$NEWEST"
+elif [[ $SHA != "$REMOTE_SHA" ]]; then
+  die "BACKUP CORRUPTED: sha256 of the object differs from the one recorded at upload" key "$NEWEST" sha256 "$SHA" recorded_sha256 "$REMOTE_SHA"
+fi
+log info "downloaded" key "$NEWEST" bytes "$SIZE" sse "$REMOTE_SSE" duration_s "$(($(date +%s) - t0))"
+
+# ---------------------------------------------------------------- decrypt
+DUMP=$FILE
+if [[ $NEWEST == *.enc ]]; then
+  STEP=decrypt
+  [[ -n ${BACKUP_ENCRYPTION_KEY:-} ]] || die "the newest backup is client-side encrypted but BACKUP_ENCRYPTION_KEY is not set" key "$NEWEST"
+  command -v openssl >/dev/null || die "required tool not found in the image" tool openssl
+  DUMP="${FILE%.enc}"
+  decrypt "$FILE" "$DUMP" || die "CANNOT DECRYPT the backup (wrong BACKUP_ENCRYPTION_KEY, or a corrupted object)" key "$NEWEST" detail "$(err_tail)"
+  rm -f "$FILE"
+  if [[ $REMOTE_PLAIN_SHA != None && $(sha256sum "$DUMP" | cut -d ' ' -f 1) != "$REMOTE_PLAIN_SHA" ]]; then
+    die "decrypted backup differs from the dump verified at backup time (wrong key?)" key "$NEWEST"
+  fi
+  log info "decrypted" key "$NEWEST"
+fi
+
+# ---------------------------------------------------------------- list
+STEP=list
+pg_restore --list "$DUMP" >"$WORK/toc" 2>"$WORK/stderr" ||
+  die "BACKUP UNREADABLE: pg_restore --list rejects it" key "$NEWEST" detail "$(err_tail)"
+TOC_ENTRIES=$(grep -c -v '^;' "$WORK/toc" || true)
+TABLE_DATA=$(grep -c ' TABLE DATA ' "$WORK/toc" || true)
+[[ $TOC_ENTRIES -gt 0 ]] || die "BACKUP UNREADABLE: empty table of contents" key "$NEWEST"
+log info "archive readable by pg_restore" key "$NEWEST" toc_entries "$TOC_ENTRIES" table_data_entries "$TABLE_DATA"
+
+# ---------------------------------------------------------------- restore (optional)
+if [[ $RESTORE_FULL == true ]]; then
+  STEP=restore
+  ADMIN_DB=postgres
+  psql_admin() { psql -X -q -A -t -v ON_ERROR_STOP=1 --no-password -d "$ADMIN_DB" -v target="$RESTORE_TARGET_DB" -v marker="$SCRATCH_COMMENT"; }
+  EXISTING=$(psql_admin 2>"$WORK/stderr" <<'SQL'
+SELECT coalesce(shobj_description(oid, 'pg_database'), '<none>') FROM pg_database WHERE datname = :'target';
+SQL
+  ) || die "cannot connect to the restore server" host "${PGHOST:-local socket}" port "$PGPORT" detail "$(err_tail)"
+  if [[ -n $EXISTING ]]; then
+    [[ $EXISTING == "$SCRATCH_COMMENT" ]] ||
+      die "refusing to drop ${RESTORE_TARGET_DB}: it exists and was not created by restore-check" database "$RESTORE_TARGET_DB"
+    psql_admin 2>"$WORK/stderr" <<<'DROP DATABASE :"target" WITH (FORCE);' || die "cannot drop the scratch database" detail "$(err_tail)"
+  fi
+  psql_admin 2>"$WORK/stderr" <<'SQL' || die "cannot create the scratch database" database "$RESTORE_TARGET_DB" detail "$(err_tail)"
+CREATE DATABASE :"target";
+COMMENT ON DATABASE :"target" IS :'marker';
+SQL
+  t0=$(date +%s)
+  pg_restore --exit-on-error --no-owner --no-acl --no-password --dbname="$RESTORE_TARGET_DB" "$DUMP" 2>"$WORK/stderr" ||
+    die "RESTORE FAILED into the scratch database (kept for inspection)" database "$RESTORE_TARGET_DB" detail "$(err_tail)"
+  RESTORE_S=$(($(date +%s) - t0))
+  log info "restored into the scratch database" database "$RESTORE_TARGET_DB" duration_s "$RESTORE_S"
+
+  STEP=compare
+  printf '%s\n' "$COUNT_SQL" | psql -X -q -A -t -F $'\t' -v ON_ERROR_STOP=1 --no-password -d "$RESTORE_TARGET_DB" \
+    2>"$WORK/stderr" | LC_ALL=C sort >"$WORK/restored.tsv" || die "cannot count rows in the scratch database" detail "$(err_tail)"
+  MANIFEST_KEY="${NEWEST%.dump*}.manifest.tsv"
+  [[ $NEWEST == *.enc ]] && MANIFEST_KEY+=".enc"
+  if aws_cli s3 cp "s3://${BACKUP_BUCKET}/${MANIFEST_KEY}" "$WORK/manifest.download" --only-show-errors --no-progress >&2 2>"$WORK/stderr"; then
+    if [[ $MANIFEST_KEY == *.enc ]]; then
+      decrypt "$WORK/manifest.download" "$WORK/manifest.tsv" || die "cannot decrypt the manifest" key "$MANIFEST_KEY" detail "$(err_tail)"
+    else
+      mv "$WORK/manifest.download" "$WORK/manifest.tsv"
+    fi
+    if ! diff "$WORK/manifest.tsv" "$WORK/restored.tsv" >"$WORK/diff"; then
+      die "RESTORED DATA DIFFERS from the row counts recorded at backup time" database "$RESTORE_TARGET_DB" \
+        diff "$(head -n 20 "$WORK/diff")"
+    fi
+    log info "row counts of every table and large objects match the backup manifest" \
+      tables "$(($(wc -l <"$WORK/restored.tsv") - 1))" rows "$(awk -F '\t' '$1 != "(large objects)" { s += $2 } END { print s + 0 }' "$WORK/restored.tsv")"
+  else
+    log warn "no manifest next to the backup; row counts not compared" key "$MANIFEST_KEY" detail "$(err_tail)"
+  fi
+  psql_admin 2>"$WORK/stderr" <<<'DROP DATABASE :"target" WITH (FORCE);' ||
+    log warn "could not drop the scratch database" database "$RESTORE_TARGET_DB" detail "$(err_tail)"
+fi
+
+STEP=finish
+log info "restore check passed" key "$NEWEST" age_hours "$AGE_H" full "$RESTORE_FULL" duration_s "$(($(date +%s) - STARTED))"
