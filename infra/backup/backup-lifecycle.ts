@@ -1,0 +1,103 @@
+/**
+ * Lifecycle rules of the backup bucket, as a pure function. They replace the seed's
+ * `CleanupOldBackups` loop (list, compare dates, delete): S3 expires objects itself, so the
+ * backup job needs no s3:DeleteObject permission and a failed job never skips a clean-up.
+ */
+
+/** Settings of {@link backupLifecycleRules}. */
+export interface BackupLifecycleSettings {
+  /** Key prefix of the backups, without slashes. */
+  readonly prefix: string;
+  /** Days after upload at which a backup expires (becomes a noncurrent version). */
+  readonly expirationDays: number;
+  /**
+   * Days after upload at which a backup moves to STANDARD_IA.
+   * @default - no transition
+   */
+  readonly transitionToInfrequentAccessDays?: number;
+  /** Days a noncurrent (expired or overwritten) version is kept before it is deleted for good. */
+  readonly noncurrentVersionExpirationDays: number;
+  /** Days after which S3 aborts an unfinished multipart upload and frees its parts. */
+  readonly abortIncompleteMultipartUploadDays: number;
+}
+
+/** One rule in the shape of `aws.s3.BucketLifecycleConfiguration`'s `rules` input. */
+export interface LifecycleRule {
+  readonly id: string;
+  readonly status: "Enabled";
+  readonly filter: { readonly prefix?: string };
+  readonly expiration?: { readonly days?: number; readonly expiredObjectDeleteMarker?: boolean };
+  readonly transitions?: { readonly days: number; readonly storageClass: "STANDARD_IA" }[];
+  readonly noncurrentVersionExpiration?: { readonly noncurrentDays: number };
+  readonly abortIncompleteMultipartUpload?: { readonly daysAfterInitiation: number };
+}
+
+/** S3 refuses a lifecycle transition to STANDARD_IA earlier than this many days after creation. */
+export const STANDARD_IA_MINIMUM_DAYS = 30;
+
+function positiveInteger(value: number): boolean {
+  return Number.isInteger(value) && value > 0;
+}
+
+/** Problems with the lifecycle settings; each names the prop and says what to change. */
+export function backupLifecycleProblems(settings: BackupLifecycleSettings): string[] {
+  const problems: string[] = [];
+  const { expirationDays, transitionToInfrequentAccessDays: transition } = settings;
+  if (!positiveInteger(expirationDays)) {
+    problems.push(`retentionDays must be a positive whole number of days, not ${expirationDays}`);
+  }
+  if (!positiveInteger(settings.noncurrentVersionExpirationDays)) {
+    problems.push(
+      `noncurrentVersionRetentionDays must be a positive whole number of days, not ${settings.noncurrentVersionExpirationDays}`,
+    );
+  }
+  if (!positiveInteger(settings.abortIncompleteMultipartUploadDays)) {
+    problems.push(
+      `abortIncompleteMultipartUploadDays must be a positive whole number of days, not ${settings.abortIncompleteMultipartUploadDays}`,
+    );
+  }
+  if (transition !== undefined) {
+    if (!Number.isInteger(transition) || transition < STANDARD_IA_MINIMUM_DAYS) {
+      problems.push(
+        `transitionToInfrequentAccessDays must be a whole number of at least ${STANDARD_IA_MINIMUM_DAYS} (S3's minimum for STANDARD_IA), not ${transition}`,
+      );
+    } else if (transition >= expirationDays) {
+      problems.push(
+        `transitionToInfrequentAccessDays (${transition}) must be less than retentionDays (${expirationDays}): a backup that expires first is never moved; ` +
+          `remove transitionToInfrequentAccessDays or raise retentionDays above ${transition}`,
+      );
+    }
+  }
+  return problems;
+}
+
+/**
+ * The rules, in a fixed order:
+ * 1. `expire-backups` — backups under the prefix expire `expirationDays` after upload (and
+ *    optionally move to STANDARD_IA before);
+ * 2. `clean-up-versions-and-uploads` — whole bucket: noncurrent versions are deleted after
+ *    `noncurrentVersionExpirationDays`, delete markers left without versions are removed,
+ *    unfinished multipart uploads (a dump killed mid-upload) are aborted.
+ */
+export function backupLifecycleRules(settings: BackupLifecycleSettings): LifecycleRule[] {
+  const problems = backupLifecycleProblems(settings);
+  if (problems.length > 0) throw new Error(problems.join("; "));
+  const transition = settings.transitionToInfrequentAccessDays;
+  return [
+    {
+      id: "expire-backups",
+      status: "Enabled",
+      filter: { prefix: `${settings.prefix}/` },
+      expiration: { days: settings.expirationDays },
+      ...(transition === undefined ? {} : { transitions: [{ days: transition, storageClass: "STANDARD_IA" as const }] }),
+    },
+    {
+      id: "clean-up-versions-and-uploads",
+      status: "Enabled",
+      filter: {},
+      expiration: { expiredObjectDeleteMarker: true },
+      noncurrentVersionExpiration: { noncurrentDays: settings.noncurrentVersionExpirationDays },
+      abortIncompleteMultipartUpload: { daysAfterInitiation: settings.abortIncompleteMultipartUploadDays },
+    },
+  ];
+}
