@@ -1,0 +1,405 @@
+import { createHash } from "node:crypto";
+import { ApiObject, Duration, JsonPatch, Size } from "cdk8s";
+import * as kplus from "cdk8s-plus-28";
+import { Construct } from "constructs";
+import { ENVIRONMENT_DEFAULTS, type Environment, type EnvironmentDefaults } from "../infra/config/environment-defaults.js";
+import { durationSeconds, goMemLimit } from "../infra/config/quantities.js";
+import { dnsLabelProblem, hostProblem, isPinnedImage, parseImage } from "../infra/config/validators.js";
+import { addFinalJsonPatch } from "./raw-json-patch.js";
+import { AutoscaledReplicas, Replicas } from "./replicas.js";
+import { ServiceNetworkPolicy, type ServiceNetworkPolicyOptions } from "./service-network-policy.js";
+
+/** Settings the Go service reads from its environment (seed section 1), rendered into its ConfigMap. */
+export type AppSettings = Pick<EnvironmentDefaults, "server" | "database" | "redis" | "logging" | "security">;
+
+export interface ProbeSettings {
+  readonly path: string;
+  readonly initialDelaySeconds: number;
+  readonly periodSeconds: number;
+  readonly timeoutSeconds: number;
+  readonly failureThreshold: number;
+}
+
+export interface ResourceSettings {
+  readonly requests: { readonly cpu: string; readonly memory: string };
+  readonly limits: { readonly cpu: string; readonly memory: string };
+}
+
+export interface IngressSettings {
+  /** Host names served over TLS; at least one. */
+  readonly hosts: readonly string[];
+  /** @default "nginx" */
+  readonly className?: string;
+  /** cert-manager ClusterIssuer that issues the TLS certificate. @default "letsencrypt-prod" */
+  readonly clusterIssuer?: string;
+  /** @default - "<name>-tls" */
+  readonly tlsSecretName?: string;
+}
+
+/** Where the Go service finds its secret values: one Kubernetes Secret, one key per value. */
+export interface SecretReferences {
+  readonly name: string;
+  readonly keys: {
+    readonly jwtSecret: string;
+    readonly encryptionKey: string;
+    readonly csrfSecret: string;
+    readonly dbPassword: string;
+    readonly redisPassword: string;
+  };
+}
+
+export interface GoServiceProps {
+  /** Name of every object of the service (Deployment, Service, ConfigMap, …); a DNS label. */
+  readonly name: string;
+  /** The environment whose defaults apply (seed `config.go`). */
+  readonly environment: Environment;
+  /** Container image; a digest (`@sha256:…`) is preferred, and production refuses `latest` and untagged images. */
+  readonly image: string;
+  /**
+   * Pod count.
+   * @default - the environment's: production `Replicas.autoscale({ min: 3, max: 10 })`, staging `{ min: 2, max: 4 }`, development `Replicas.fixed(1)`
+   */
+  readonly replicas?: Replicas;
+  /** @default - requests 250m/256Mi and limits 500m/512Mi in production and staging (seed Helm values) */
+  readonly resources?: ResourceSettings;
+  /** @default - the environment's defaults from the seed's config.go */
+  readonly settings?: AppSettings;
+  /** @default - liveness GET /health (30 s delay, every 10 s, 5 s timeout, 3 failures) */
+  readonly liveness?: ProbeSettings;
+  /** @default - readiness GET /ready (10 s delay, every 5 s, 3 s timeout, 3 failures) */
+  readonly readiness?: ProbeSettings;
+  /** Public HTTPS entry point. @default - no Ingress */
+  readonly ingress?: IngressSettings;
+  /** @default - Secret "<name>-secrets" with keys jwt-secret, encryption-key, csrf-secret, db-password, redis-password */
+  readonly secrets?: SecretReferences;
+  /** Network isolation; `false` leaves the pods open. @default - ingress from ingress-nginx and monitoring, egress to DNS, PostgreSQL and Redis */
+  readonly networkPolicy?: ServiceNetworkPolicyOptions | false;
+  /**
+   * Seconds the pod keeps serving after it is marked for deletion, so endpoints and the load balancer
+   * stop routing to it before the server starts its graceful shutdown.
+   * @default 5
+   */
+  readonly preStopSleepSeconds?: number;
+  /** Share of the memory limit given to the Go runtime as GOMEMLIMIT. @default 0.9 */
+  readonly goMemLimitFraction?: number;
+  /** Extra labels on every object. @default {} */
+  readonly labels?: Record<string, string>;
+}
+
+const READONLY_ROOT_VOLUME_TMP = "tmp";
+
+/**
+ * A Go HTTP service as the seed's Helm chart deploys it: Deployment, Service, ConfigMap, ServiceAccount,
+ * optional Ingress and HorizontalPodAutoscaler, PodDisruptionBudget and NetworkPolicy, hardened to the
+ * restricted Pod Security Standard.
+ */
+export class GoService extends Construct {
+  readonly name: string;
+  /** Labels that select this service's pods (also on the Service, for the ServiceMonitor). */
+  readonly selectorLabels: Readonly<Record<string, string>>;
+  /** Labels on every object. */
+  readonly labels: Readonly<Record<string, string>>;
+  readonly deployment: kplus.Deployment;
+  readonly service: kplus.Service;
+  readonly configMap: kplus.ConfigMap;
+  readonly serviceAccount: kplus.ServiceAccount;
+  readonly replicas: Replicas;
+  readonly resources: ResourceSettings;
+  readonly settings: AppSettings;
+  readonly configChecksum: string;
+
+  constructor(scope: Construct, id: string, props: GoServiceProps) {
+    super(scope, id);
+    validate(props);
+    const defaults = ENVIRONMENT_DEFAULTS[props.environment];
+    this.name = props.name;
+    this.settings = props.settings ?? defaults;
+    this.resources = props.resources ?? defaults.resources;
+    this.replicas =
+      props.replicas ??
+      (defaults.autoscaling.enabled
+        ? Replicas.autoscale({ min: defaults.autoscaling.minReplicas, max: defaults.autoscaling.maxReplicas })
+        : Replicas.fixed(defaults.replicas));
+    const image = parseImage(props.image);
+    const version = image?.tag ?? image?.digest?.slice("sha256:".length, "sha256:".length + 12) ?? "unknown";
+    this.selectorLabels = { "app.kubernetes.io/name": props.name, "app.kubernetes.io/instance": props.name };
+    this.labels = {
+      ...this.selectorLabels,
+      "app.kubernetes.io/version": version,
+      "app.kubernetes.io/component": "api",
+      "app.kubernetes.io/managed-by": "go-service-stack",
+      "app.kubernetes.io/environment": props.environment,
+      ...(props.labels ?? {}),
+    };
+    const metadata = (name: string) => ({ name, labels: { ...this.labels } });
+
+    const configData = configMapData(props.environment, this.settings);
+    this.configChecksum = createHash("sha256").update(JSON.stringify(configData)).digest("hex");
+    this.configMap = new kplus.ConfigMap(this, "config", { metadata: metadata(`${props.name}-config`), data: configData });
+
+    this.serviceAccount = new kplus.ServiceAccount(this, "service-account", {
+      metadata: metadata(props.name),
+      automountToken: false,
+    });
+
+    const secrets = props.secrets ?? {
+      name: `${props.name}-secrets`,
+      keys: {
+        jwtSecret: "jwt-secret",
+        encryptionKey: "encryption-key",
+        csrfSecret: "csrf-secret",
+        dbPassword: "db-password",
+        redisPassword: "redis-password",
+      },
+    };
+    const secret = kplus.Secret.fromSecretName(this, "secret", secrets.name);
+    const secretEnv = (key: string) => kplus.EnvValue.fromSecretValue({ secret, key }, { optional: false });
+
+    const preStop = props.preStopSleepSeconds ?? 5;
+    const shutdownSeconds = Math.ceil(durationSeconds(this.settings.server.shutdownTimeout));
+    const liveness = props.liveness ?? { path: "/health", initialDelaySeconds: 30, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 };
+    const readiness = props.readiness ?? { path: "/ready", initialDelaySeconds: 10, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3 };
+
+    this.deployment = new kplus.Deployment(this, "deployment", {
+      metadata: metadata(props.name),
+      select: false,
+      podMetadata: {
+        labels: { ...this.labels },
+        annotations: { "checksum/config": this.configChecksum },
+      },
+      replicas: this.replicas instanceof AutoscaledReplicas ? undefined : this.replicas.minPods,
+      strategy: kplus.DeploymentStrategy.rollingUpdate({
+        maxSurge: kplus.PercentOrAbsolute.absolute(1),
+        maxUnavailable: kplus.PercentOrAbsolute.absolute(0),
+      }),
+      serviceAccount: this.serviceAccount,
+      automountServiceAccountToken: false,
+      // shutdownTimeout + preStop pause + margin: the kubelet must never SIGKILL a server still draining.
+      terminationGracePeriod: Duration.seconds(shutdownSeconds + preStop + 10),
+      securityContext: { ensureNonRoot: true, user: 1000, group: 1000, fsGroup: 1000 },
+      containers: [],
+    });
+    this.deployment.select(kplus.LabelSelector.of({ labels: { ...this.selectorLabels } }));
+
+    const tmp = kplus.Volume.fromEmptyDir(this, "tmp-volume", READONLY_ROOT_VOLUME_TMP, { sizeLimit: Size.mebibytes(64) });
+    const configVolume = kplus.Volume.fromConfigMap(this, "config-volume", this.configMap, { name: "config" });
+
+    this.deployment.addContainer({
+      name: "app",
+      image: props.image,
+      imagePullPolicy: image !== undefined && isPinnedImage(image) ? kplus.ImagePullPolicy.IF_NOT_PRESENT : kplus.ImagePullPolicy.ALWAYS,
+      portNumber: this.settings.server.port,
+      ports: [{ name: "metrics", number: this.settings.server.metricsPort, protocol: kplus.Protocol.TCP }],
+      envFrom: [kplus.Env.fromConfigMap(this.configMap)],
+      envVariables: {
+        JWT_SECRET: secretEnv(secrets.keys.jwtSecret),
+        ENCRYPTION_KEY: secretEnv(secrets.keys.encryptionKey),
+        CSRF_SECRET: secretEnv(secrets.keys.csrfSecret),
+        DB_PASSWORD: secretEnv(secrets.keys.dbPassword),
+        REDIS_PASSWORD: secretEnv(secrets.keys.redisPassword),
+        // Rounded up to whole cores (the default divisor is 1). Without it Go sizes its scheduler by the node's cores, not the pod's quota, and gets throttled.
+        GOMAXPROCS: kplus.EnvValue.fromResource(kplus.ResourceFieldPaths.CPU_LIMIT),
+        GOMEMLIMIT: kplus.EnvValue.fromValue(goMemLimit(this.resources.limits.memory, props.goMemLimitFraction ?? 0.9)),
+      },
+      liveness: httpProbe(liveness),
+      readiness: httpProbe(readiness),
+      securityContext: {
+        ensureNonRoot: true,
+        user: 1000,
+        group: 1000,
+        readOnlyRootFilesystem: true,
+        allowPrivilegeEscalation: false,
+        privileged: false,
+        capabilities: { drop: [kplus.Capability.ALL] },
+        seccompProfile: { type: kplus.SeccompProfileType.RUNTIME_DEFAULT },
+      },
+      volumeMounts: [
+        { path: "/tmp", volume: tmp },
+        { path: "/app/config", volume: configVolume, readOnly: true },
+      ],
+    });
+
+    const container = "/spec/template/spec/containers/0";
+    addFinalJsonPatch(
+      ApiObject.of(this.deployment),
+      // Named ports: probes and the Service target "http" so a port change is one edit.
+      JsonPatch.replace(`${container}/ports/0`, { name: "http", containerPort: this.settings.server.port, protocol: "TCP" }),
+      JsonPatch.add(`${container}/livenessProbe/httpGet/port`, "http"),
+      JsonPatch.add(`${container}/readinessProbe/httpGet/port`, "http"),
+      // No startup probe: the liveness probe's initial delay already covers start-up (seed values).
+      JsonPatch.remove(`${container}/startupProbe`),
+      // Quantities exactly as configured (cdk8s-plus would normalise 0.5 to 500m, 1Gi to 1024Mi).
+      JsonPatch.replace(`${container}/resources`, {
+        requests: { cpu: this.resources.requests.cpu, memory: this.resources.requests.memory },
+        limits: { cpu: this.resources.limits.cpu, memory: this.resources.limits.memory },
+      }),
+      // The kubelet's sleep action needs no shell, which distroless Go images lack (Kubernetes >= 1.30).
+      JsonPatch.add(`${container}/lifecycle`, { preStop: { sleep: { seconds: preStop } } }),
+      JsonPatch.add("/spec/template/spec/securityContext/seccompProfile", { type: "RuntimeDefault" }),
+      // cdk8s-plus labels pods with their construct address; the selector labels above already identify them.
+      JsonPatch.remove("/spec/template/metadata/labels/cdk8s.io~1metadata.addr"),
+      // Spread replicas over nodes (preferred, so a small cluster still schedules) and zones.
+      JsonPatch.add("/spec/template/spec/affinity", {
+        podAntiAffinity: {
+          preferredDuringSchedulingIgnoredDuringExecution: [
+            { weight: 100, podAffinityTerm: { topologyKey: "kubernetes.io/hostname", labelSelector: { matchLabels: { ...this.selectorLabels } } } },
+          ],
+        },
+      }),
+      JsonPatch.add("/spec/template/spec/topologySpreadConstraints", [
+        {
+          maxSkew: 1,
+          topologyKey: "topology.kubernetes.io/zone",
+          whenUnsatisfiable: "ScheduleAnyway",
+          labelSelector: { matchLabels: { ...this.selectorLabels } },
+        },
+      ]),
+    );
+
+    this.service = new kplus.Service(this, "service", {
+      metadata: metadata(props.name),
+      type: kplus.ServiceType.CLUSTER_IP,
+      selector: this.deployment,
+      ports: [
+        { name: "http", port: 80, targetPort: this.settings.server.port, protocol: kplus.Protocol.TCP },
+        { name: "metrics", port: this.settings.server.metricsPort, targetPort: this.settings.server.metricsPort, protocol: kplus.Protocol.TCP },
+      ],
+    });
+    addFinalJsonPatch(
+      ApiObject.of(this.service),
+      JsonPatch.add("/spec/ports/0/targetPort", "http"),
+      JsonPatch.add("/spec/ports/1/targetPort", "metrics"),
+      JsonPatch.replace("/spec/selector", { ...this.selectorLabels }),
+      JsonPatch.remove("/spec/externalIPs"),
+    );
+
+    if (this.replicas instanceof AutoscaledReplicas) {
+      new kplus.HorizontalPodAutoscaler(this, "hpa", {
+        metadata: metadata(props.name),
+        target: this.deployment,
+        minReplicas: this.replicas.min,
+        maxReplicas: this.replicas.max,
+        metrics: [
+          kplus.Metric.resourceCpu(kplus.MetricTarget.averageUtilization(this.replicas.cpuUtilizationPercent)),
+          kplus.Metric.resourceMemory(kplus.MetricTarget.averageUtilization(this.replicas.memoryUtilizationPercent)),
+        ],
+      });
+    }
+
+    if (this.replicas.maxPods > 1) {
+      new kplus.k8s.KubePodDisruptionBudget(this, "pdb", {
+        metadata: metadata(props.name),
+        spec: { maxUnavailable: kplus.k8s.IntOrString.fromNumber(1), selector: { matchLabels: { ...this.selectorLabels } } },
+      });
+    }
+
+    if (props.ingress !== undefined) this.addIngress(props.name, props.ingress, metadata(props.name));
+
+    if (props.networkPolicy !== false) {
+      new ServiceNetworkPolicy(this, "network-policy", {
+        ...(props.networkPolicy ?? {}),
+        name: props.name,
+        labels: this.labels,
+        podSelector: this.selectorLabels,
+        httpPort: this.settings.server.port,
+        metricsPort: this.settings.server.metricsPort,
+        databasePort: this.settings.database.port,
+        redisPort: Number(this.settings.redis.addr.split(":").pop()),
+      });
+    }
+  }
+
+  private addIngress(name: string, ingress: IngressSettings, metadata: { name: string; labels: Record<string, string> }): void {
+    const rpm = this.settings.security.rateLimitPerMinute;
+    const origins = this.settings.security.corsAllowedOrigins;
+    const annotations: Record<string, string> = {
+      "cert-manager.io/cluster-issuer": ingress.clusterIssuer ?? "letsencrypt-prod",
+      "nginx.ingress.kubernetes.io/ssl-redirect": "true",
+      // ingress-nginx's real annotations; the seed's "rate-limit"/"rate-limit-window" do not exist.
+      "nginx.ingress.kubernetes.io/limit-rpm": String(rpm),
+      "nginx.ingress.kubernetes.io/limit-burst-multiplier": "2",
+      ...(origins.length > 0
+        ? {
+            "nginx.ingress.kubernetes.io/enable-cors": "true",
+            "nginx.ingress.kubernetes.io/cors-allow-origin": origins.join(", "),
+          }
+        : {}),
+    };
+    new kplus.k8s.KubeIngress(this, "ingress", {
+      metadata: { ...metadata, annotations },
+      spec: {
+        ingressClassName: ingress.className ?? "nginx",
+        tls: [{ hosts: [...ingress.hosts], secretName: ingress.tlsSecretName ?? `${name}-tls` }],
+        rules: ingress.hosts.map((host) => ({
+          host,
+          http: {
+            paths: [{ path: "/", pathType: "Prefix", backend: { service: { name, port: { name: "http" } } } }],
+          },
+        })),
+      },
+    });
+  }
+}
+
+function httpProbe(settings: ProbeSettings): kplus.Probe {
+  return kplus.Probe.fromHttpGet(settings.path, {
+    initialDelaySeconds: Duration.seconds(settings.initialDelaySeconds),
+    periodSeconds: Duration.seconds(settings.periodSeconds),
+    timeoutSeconds: Duration.seconds(settings.timeoutSeconds),
+    failureThreshold: settings.failureThreshold,
+  });
+}
+
+/** The service's non-secret environment, named as the seed's config.go reads it. */
+export function configMapData(environment: Environment, settings: AppSettings): Record<string, string> {
+  const { server, database, redis, logging, security } = settings;
+  return {
+    APP_ENV: environment,
+    CORS_ALLOWED_ORIGINS: security.corsAllowedOrigins.join(","),
+    DB_CONN_MAX_LIFETIME: database.connMaxLifetime,
+    DB_HOST: database.host,
+    DB_MAX_IDLE_CONNS: String(database.maxIdleConns),
+    DB_MAX_OPEN_CONNS: String(database.maxOpenConns),
+    DB_NAME: database.name,
+    DB_PORT: String(database.port),
+    DB_SSL_MODE: database.sslMode,
+    DB_USER: database.user,
+    LOG_FORMAT: logging.format,
+    LOG_LEVEL: logging.level,
+    LOG_OUTPUT: logging.output,
+    MAX_HEADER_BYTES: String(server.maxHeaderBytes),
+    METRICS_PORT: String(server.metricsPort),
+    PROMETHEUS_ENABLED: "true",
+    RATE_LIMIT_RPM: String(security.rateLimitPerMinute),
+    READ_TIMEOUT: server.readTimeout,
+    REDIS_ADDR: redis.addr,
+    REDIS_DB: String(redis.db),
+    REDIS_POOL_SIZE: String(redis.poolSize),
+    SERVER_HOST: server.host,
+    SERVER_PORT: String(server.port),
+    SHUTDOWN_TIMEOUT: server.shutdownTimeout,
+    WRITE_TIMEOUT: server.writeTimeout,
+  };
+}
+
+function validate(props: GoServiceProps): void {
+  const problems: string[] = [];
+  const nameProblem = dnsLabelProblem(props.name);
+  if (nameProblem !== undefined) problems.push(`name "${props.name}" ${nameProblem}`);
+  const image = parseImage(props.image);
+  if (image === undefined) problems.push(`image "${props.image}" is not an image reference; use registry/repository:tag or @sha256:<digest>`);
+  else if (props.environment === "production" && !isPinnedImage(image)) {
+    problems.push(`image "${props.image}" must be pinned in production; use a digest or a release tag`);
+  }
+  if (props.environment === "production" && props.replicas !== undefined && props.replicas.minPods < 2) {
+    problems.push("replicas must keep at least 2 pods in production; use Replicas.fixed(2) or Replicas.autoscale({ min: 2, … })");
+  }
+  for (const host of props.ingress?.hosts ?? []) {
+    const reason = hostProblem(host);
+    if (reason !== undefined) problems.push(`ingress host "${host}" ${reason}`);
+  }
+  if (props.ingress !== undefined && props.ingress.hosts.length === 0) problems.push("ingress.hosts must list at least one host");
+  const fraction = props.goMemLimitFraction ?? 0.9;
+  if (!(fraction > 0 && fraction <= 1)) problems.push(`goMemLimitFraction must be in (0, 1] (got ${fraction})`);
+  if (problems.length > 0) throw new Error(`GoService "${props.name}": ${problems.join("; ")}`);
+}

@@ -1,0 +1,276 @@
+import { z } from "zod";
+import { ENVIRONMENTS } from "./environment-defaults.js";
+import { cpuMillicores, isCpuQuantity, isGoDuration, isMemoryQuantity, durationSeconds, memoryBytes } from "./quantities.js";
+import { cidrProblem, cronProblem, dnsLabelProblem, hostProblem, parseImage } from "./validators.js";
+
+/**
+ * The stack configuration schema: the `config:` block of `Pulumi.<stack>.yaml`, keys under the
+ * project's namespace, after environment defaults were merged in (see `resolveStackConfig`).
+ * Every object is strict so a typo is an error rather than a silently ignored key.
+ */
+
+const withReason = (problem: (value: string) => string | undefined) => (value: string, ctx: z.core.$RefinementCtx<string>) => {
+  const reason = problem(value);
+  if (reason !== undefined) ctx.addIssue({ code: "custom", message: reason, input: value });
+};
+
+const positiveInt = (what: string) =>
+  z.int({ error: `must be a whole number (${what})` }).positive({ error: `must be greater than 0 (${what})` });
+const port = z.int({ error: "must be a whole port number" }).min(1, { error: "must be 1 to 65535" }).max(65535, { error: "must be 1 to 65535" });
+
+const goDuration = z.string({ error: "must be a Go duration string such as 30s or 1h" }).refine(isGoDuration, {
+  error: "must be a Go duration such as 30s, 1m30s or 1h (a number needs a unit)",
+});
+const atLeastOneSecond = goDuration.refine((v) => !isGoDuration(v) || durationSeconds(v) >= 1, {
+  error: "must be at least 1s: a shorter timeout cuts off ordinary requests (seed validateConfig)",
+});
+
+const cpu = z.string({ error: "must be a CPU quantity string such as \"250m\" or \"1\"" }).refine(isCpuQuantity, {
+  error: "must be a Kubernetes CPU quantity such as 250m, 0.5 or 2",
+});
+const memory = z.string({ error: "must be a memory quantity string such as \"512Mi\"" }).refine(isMemoryQuantity, {
+  error: "must be a Kubernetes memory quantity such as 256Mi, 1Gi or 800M",
+});
+
+const resourcePair = z.strictObject({ cpu, memory });
+
+const probe = z.strictObject({
+  path: z.string().startsWith("/", { error: "must be an absolute HTTP path such as /health" }),
+  initialDelaySeconds: z.int().min(0),
+  periodSeconds: positiveInt("seconds"),
+  timeoutSeconds: positiveInt("seconds"),
+  failureThreshold: positiveInt("attempts"),
+});
+
+const dnsLabel = z.string().superRefine(withReason(dnsLabelProblem));
+const image = z
+  .string({ error: "is required: the container image, e.g. registry.example.com/myapp@sha256:<digest> or :v1.2.3" })
+  .refine((v) => parseImage(v) !== undefined, {
+    error: "is not an image reference; use registry/repository:tag or registry/repository@sha256:<64 hex digits>",
+  });
+
+export const SECRET_CONFIG_KEYS = [
+  "jwtSecret",
+  "encryptionKey",
+  "csrfSecret",
+  "dbPassword",
+  "redisPassword",
+  "backupEncryptionKey",
+] as const;
+export type SecretConfigKey = (typeof SECRET_CONFIG_KEYS)[number];
+
+/** Which Kubernetes Secret key holds each secret value. Values come from `pulumi config set --secret`. */
+export const secretKeysSchema = z.strictObject({
+  jwtSecret: z.string(),
+  encryptionKey: z.string(),
+  csrfSecret: z.string(),
+  dbPassword: z.string(),
+  redisPassword: z.string(),
+  backupEncryptionKey: z.string(),
+});
+
+export const stackConfigSchema = z.strictObject({
+  environment: z.enum(ENVIRONMENTS, { error: `must be one of ${ENVIRONMENTS.join(", ")}` }),
+  name: dnsLabel,
+  namespace: dnsLabel,
+  image,
+  replicas: positiveInt("pods"),
+  autoscaling: z.strictObject({
+    enabled: z.boolean(),
+    minReplicas: positiveInt("pods"),
+    maxReplicas: positiveInt("pods"),
+    targetCPUUtilizationPercentage: z.int().min(1).max(100),
+    targetMemoryUtilizationPercentage: z.int().min(1).max(100),
+  }),
+  resources: z.strictObject({ requests: resourcePair, limits: resourcePair }),
+  probes: z.strictObject({ liveness: probe, readiness: probe }),
+  server: z.strictObject({
+    host: z.string().min(1),
+    port,
+    metricsPort: port,
+    readTimeout: atLeastOneSecond,
+    writeTimeout: atLeastOneSecond,
+    shutdownTimeout: goDuration,
+    maxHeaderBytes: positiveInt("bytes"),
+  }),
+  database: z.strictObject({
+    host: z.string().min(1),
+    port,
+    user: z.string().min(1),
+    name: z.string().min(1),
+    maxOpenConns: positiveInt("connections"),
+    maxIdleConns: z.int().min(0),
+    connMaxLifetime: goDuration,
+    sslMode: z.enum(["disable", "allow", "prefer", "require", "verify-ca", "verify-full"], {
+      error: "must be one of disable, allow, prefer, require, verify-ca, verify-full",
+    }),
+  }),
+  redis: z.strictObject({
+    addr: z.string().regex(/^[^:\s]+:\d{1,5}$/, { error: "must be host:port, e.g. redis.internal:6379" }),
+    db: z.int().min(0).max(15),
+    poolSize: positiveInt("connections"),
+  }),
+  logging: z.strictObject({
+    level: z.enum(["debug", "info", "warn", "error"], { error: "must be one of debug, info, warn, error" }),
+    format: z.enum(["json", "text"], { error: "must be json or text" }),
+    output: z.string().min(1),
+  }),
+  security: z.strictObject({
+    rateLimitPerMinute: positiveInt("requests per minute per client"),
+    corsAllowedOrigins: z.array(
+      z.string().regex(/^https?:\/\/[^/\s]+$/, { error: "must be an origin such as https://app.example.com (no path)" }),
+    ),
+  }),
+  ingress: z.strictObject({
+    enabled: z.boolean(),
+    className: z.string().min(1),
+    hosts: z.array(z.string().superRefine(withReason(hostProblem))),
+    clusterIssuer: z.string().min(1),
+    tlsSecretName: dnsLabel,
+  }),
+  secrets: z.strictObject({ name: dnsLabel, keys: secretKeysSchema }),
+  networkPolicy: z.strictObject({
+    enabled: z.boolean(),
+    ingressControllerNamespace: dnsLabel,
+    monitoringNamespace: dnsLabel,
+    databaseCidrs: z.array(z.string().superRefine(withReason(cidrProblem))).min(1),
+    redisCidrs: z.array(z.string().superRefine(withReason(cidrProblem))).min(1),
+  }),
+  backup: z.strictObject({
+    enabled: z.boolean(),
+    schedule: z.string().superRefine(withReason(cronProblem)),
+    restoreCheckSchedule: z.string().superRefine(withReason(cronProblem)),
+    image: image.optional(),
+    createBucket: z.boolean(),
+    bucketName: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: "must be a valid S3 bucket name (3-63 lower-case letters, digits, '.', '-')" })
+      .optional(),
+    encryption: z.enum(["kms", "s3"], { error: "must be kms (SSE-KMS with its own key) or s3 (SSE-S3)" }),
+    retentionDays: positiveInt("days"),
+    noncurrentVersionExpirationDays: positiveInt("days"),
+    infrequentAccessAfterDays: z.int().min(30, { error: "must be at least 30: S3 refuses STANDARD_IA transitions earlier" }).optional(),
+    oidcProviderArn: z.string().regex(/^arn:aws[\w-]*:iam::\d{12}:oidc-provider\/.+$/, { error: "must be an IAM OIDC provider ARN" }).optional(),
+    endpointUrl: z.url({ error: "must be a URL such as http://127.0.0.1:9000" }).optional(),
+  }),
+  kubernetes: z.strictObject({ context: z.string().min(1).optional(), kubeconfig: z.string().min(1).optional() }),
+});
+
+/** The validated, fully resolved configuration of one stack. */
+export type StackConfig = z.infer<typeof stackConfigSchema>;
+
+/** Production-only and cross-field rules, which zod's per-field checks cannot express. */
+export interface RuleViolation {
+  readonly path: readonly (string | number)[];
+  readonly message: string;
+}
+
+const get = (value: unknown, ...path: string[]): unknown =>
+  path.reduce<unknown>((node, key) => (node !== null && typeof node === "object" ? (node as Record<string, unknown>)[key] : undefined), value);
+
+/**
+ * Rules that span several keys or depend on the environment. They run on the merged input even when
+ * some fields are malformed, so that one run reports every problem; each rule skips values it cannot read.
+ */
+export function crossFieldViolations(input: unknown): RuleViolation[] {
+  const violations: RuleViolation[] = [];
+  const environment = get(input, "environment");
+  const production = environment === "production";
+
+  const autoscalingEnabled = get(input, "autoscaling", "enabled");
+  const min = get(input, "autoscaling", "minReplicas");
+  const max = get(input, "autoscaling", "maxReplicas");
+  if (typeof min === "number" && typeof max === "number" && min > max) {
+    violations.push({
+      path: ["autoscaling", "minReplicas"],
+      message: `must not exceed autoscaling.maxReplicas (${min} > ${max}); lower minReplicas or raise maxReplicas`,
+    });
+  }
+
+  if (production) {
+    const sslMode = get(input, "database", "sslMode");
+    if (sslMode === "disable") {
+      violations.push({
+        path: ["database", "sslMode"],
+        message: 'must not be "disable" in production: database traffic must be encrypted; use "require" or "verify-full"',
+      });
+    }
+    const imageRef = get(input, "image");
+    if (typeof imageRef === "string") {
+      const parsed = parseImage(imageRef);
+      if (parsed !== undefined && parsed.digest === undefined && (parsed.tag === undefined || parsed.tag === "latest")) {
+        violations.push({
+          path: ["image"],
+          message: `must be pinned in production ("${imageRef}" floats); use a digest (@sha256:…, preferred) or a release tag such as :v1.4.2`,
+        });
+      }
+    }
+    if (autoscalingEnabled === true) {
+      if (typeof min === "number" && min < 2) {
+        violations.push({ path: ["autoscaling", "minReplicas"], message: `must be at least 2 in production (got ${min}) so one pod can fail or drain` });
+      }
+    } else if (autoscalingEnabled === false) {
+      const replicas = get(input, "replicas");
+      if (typeof replicas === "number" && replicas < 2) {
+        violations.push({ path: ["replicas"], message: `must be at least 2 in production (got ${replicas}) so one pod can fail or drain` });
+      }
+    }
+    const backupEnabled = get(input, "backup", "enabled");
+    if (backupEnabled === false) {
+      violations.push({ path: ["backup", "enabled"], message: "must be true in production: the seed requires daily database backups" });
+    }
+  }
+
+  for (const kind of ["cpu", "memory"] as const) {
+    const request = get(input, "resources", "requests", kind);
+    const limit = get(input, "resources", "limits", kind);
+    if (typeof request !== "string" || typeof limit !== "string") continue;
+    const measure = kind === "cpu" ? (q: string) => (isCpuQuantity(q) ? cpuMillicores(q) : Number.NaN) : (q: string) => (isMemoryQuantity(q) ? memoryBytes(q) : Number.NaN);
+    if (measure(request) > measure(limit)) {
+      violations.push({ path: ["resources", "requests", kind], message: `must not exceed resources.limits.${kind} (${request} > ${limit})` });
+    }
+  }
+
+  const shutdown = get(input, "server", "shutdownTimeout");
+  if (typeof shutdown === "string" && isGoDuration(shutdown) && durationSeconds(shutdown) > 300) {
+    violations.push({ path: ["server", "shutdownTimeout"], message: "must be at most 5m: Kubernetes would wait that long on every rollout" });
+  }
+
+  const maxIdle = get(input, "database", "maxIdleConns");
+  const maxOpen = get(input, "database", "maxOpenConns");
+  if (typeof maxIdle === "number" && typeof maxOpen === "number" && maxIdle > maxOpen) {
+    violations.push({ path: ["database", "maxIdleConns"], message: `must not exceed database.maxOpenConns (${maxIdle} > ${maxOpen})` });
+  }
+
+  if (get(input, "ingress", "enabled") === true) {
+    const hosts = get(input, "ingress", "hosts");
+    if (Array.isArray(hosts) && hosts.length === 0) {
+      violations.push({ path: ["ingress", "hosts"], message: "must list at least one host when ingress.enabled is true (or set ingress.enabled: false)" });
+    }
+  }
+
+  if (get(input, "backup", "enabled") === true) {
+    if (get(input, "backup", "image") === undefined) {
+      violations.push({ path: ["backup", "image"], message: "is required when backup.enabled is true: an image with bash, pg_dump/pg_restore, the AWS CLI and openssl" });
+    }
+    const create = get(input, "backup", "createBucket");
+    if (create === false && get(input, "backup", "bucketName") === undefined) {
+      violations.push({ path: ["backup", "bucketName"], message: "is required when backup.createBucket is false: name the existing bucket the job writes to" });
+    }
+    if (create === true && get(input, "backup", "oidcProviderArn") === undefined) {
+      violations.push({
+        path: ["backup", "oidcProviderArn"],
+        message: "is required when backup.createBucket is true: the cluster's IAM OIDC provider ARN, for the backup job's IRSA role",
+      });
+    }
+    const retention = get(input, "backup", "retentionDays");
+    const transition = get(input, "backup", "infrequentAccessAfterDays");
+    if (typeof retention === "number" && typeof transition === "number" && transition >= retention) {
+      violations.push({
+        path: ["backup", "infrequentAccessAfterDays"],
+        message: `must be less than backup.retentionDays (${transition} >= ${retention}); objects would expire before the transition`,
+      });
+    }
+  }
+  return violations;
+}
