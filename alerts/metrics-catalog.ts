@@ -1,0 +1,222 @@
+import { by, num, selector } from "./promql.js";
+import type { Matchers } from "./promql.js";
+
+/**
+ * The metrics the Go service and the cluster expose, and the PromQL "signals" built from them.
+ *
+ * Alerts and dashboard panels both call the signal builders below, with the same matchers, so an
+ * alert and the panel that shows its signal cannot drift apart (different label, different metric
+ * name, different aggregation).
+ */
+
+export type MetricType = "counter" | "gauge" | "histogram" | "summary";
+
+/** Who exposes the series, which decides the label set available for scoping. */
+export type MetricSource =
+  | "prometheus" // synthetic series written by Prometheus itself for every target
+  | "service" // the Go service's /metrics (client_golang)
+  | "cadvisor" // kubelet's embedded cAdvisor
+  | "kubelet" // kubelet /metrics (volume stats)
+  | "kube-state-metrics";
+
+export interface MetricDefinition {
+  readonly name: string;
+  readonly type: MetricType;
+  readonly source: MetricSource;
+  /** Labels the rules and panels rely on, besides the scoping labels. */
+  readonly labels: readonly string[];
+  readonly help: string;
+}
+
+const metric = (name: string, type: MetricType, source: MetricSource, labels: readonly string[], help: string): MetricDefinition => ({
+  name,
+  type,
+  source,
+  labels,
+  help,
+});
+
+export const METRICS = {
+  up: metric("up", "gauge", "prometheus", [], "1 when the last scrape of the target succeeded, 0 otherwise."),
+  httpRequestsTotal: metric("http_requests_total", "counter", "service", ["method", "status"], "HTTP requests served, by method and status code."),
+  httpRequestDuration: metric("http_request_duration_seconds", "histogram", "service", ["le"], "HTTP request duration."),
+  httpRequestsInFlight: metric("http_requests_in_flight", "gauge", "service", [], "HTTP requests being served right now."),
+  goGoroutines: metric("go_goroutines", "gauge", "service", [], "Goroutines that currently exist."),
+  goMemstatsAllocBytes: metric("go_memstats_alloc_bytes", "gauge", "service", [], "Bytes of allocated heap objects."),
+  goMemstatsSysBytes: metric("go_memstats_sys_bytes", "gauge", "service", [], "Bytes of memory obtained from the OS by the Go runtime."),
+  goGcDuration: metric("go_gc_duration_seconds", "summary", "service", [], "GC pause durations."),
+  goSqlOpenConnections: metric("go_sql_open_connections", "gauge", "service", [], "Established DB connections, in use and idle."),
+  goSqlInUseConnections: metric("go_sql_in_use_connections", "gauge", "service", [], "DB connections currently in use."),
+  goSqlMaxOpenConnections: metric("go_sql_max_open_connections", "gauge", "service", [], "Pool limit of open DB connections (0 = unlimited)."),
+  dbQueryDuration: metric("db_query_duration_seconds", "histogram", "service", ["le"], "DB query duration."),
+  containerMemoryWorkingSet: metric(
+    "container_memory_working_set_bytes",
+    "gauge",
+    "cadvisor",
+    ["pod", "container"],
+    "Container memory the kernel cannot reclaim; what the OOM killer compares with the limit.",
+  ),
+  volumeAvailableBytes: metric("kubelet_volume_stats_available_bytes", "gauge", "kubelet", ["persistentvolumeclaim"], "Free bytes of a mounted PVC."),
+  volumeCapacityBytes: metric("kubelet_volume_stats_capacity_bytes", "gauge", "kubelet", ["persistentvolumeclaim"], "Capacity of a mounted PVC."),
+  cronJobLastSuccessfulTime: metric(
+    "kube_cronjob_status_last_successful_time",
+    "gauge",
+    "kube-state-metrics",
+    ["cronjob"],
+    "Unix time of the last successful run of a CronJob.",
+  ),
+  cronJobCreated: metric("kube_cronjob_created", "gauge", "kube-state-metrics", ["cronjob"], "Unix time the CronJob was created."),
+  jobFailed: metric("kube_job_failed", "gauge", "kube-state-metrics", ["job_name", "condition"], "1 on condition=\"true\" when the Job has the Failed condition."),
+  jobOwner: metric("kube_job_owner", "gauge", "kube-state-metrics", ["job_name", "owner_kind", "owner_name"], "Owner (e.g. CronJob) of a Job."),
+} as const satisfies Record<string, MetricDefinition>;
+
+export type MetricId = keyof typeof METRICS;
+
+/**
+ * Label values that scope every query to one service. Literal values in alerts; Grafana template
+ * variables (`$namespace`, `$job`) in the dashboard.
+ */
+export interface ServiceScope {
+  /** Kubernetes namespace of the service. */
+  readonly namespace: string;
+  /** Prometheus `job` label of the service's scrape targets. */
+  readonly job: string;
+  /** Container name in the pod, as cAdvisor labels it. */
+  readonly container: string;
+  /** Name of the backup CronJob, when there is one. */
+  readonly backupCronJob?: string;
+}
+
+/** Matchers for series scraped from the service itself. */
+export const serviceMatchers = (scope: ServiceScope): Matchers => ({ namespace: scope.namespace, job: scope.job });
+/** Matchers for cAdvisor series of the service's container. */
+export const containerMatchers = (scope: ServiceScope): Matchers => ({ namespace: scope.namespace, container: scope.container });
+/** Matchers for kubelet volume series of the namespace's PVCs. */
+export const volumeMatchers = (scope: ServiceScope): Matchers => ({ namespace: scope.namespace });
+
+function backupCronJob(scope: ServiceScope): string {
+  if (scope.backupCronJob === undefined) throw new Error("backup signals need a backup CronJob name: set backupCronJobName");
+  return scope.backupCronJob;
+}
+
+/** Labels that identify the service in aggregated alert series. */
+export const SERVICE_LABELS = ["namespace", "job"] as const;
+
+const rate = (metricName: string, matchers: Matchers, window: string, extra: Matchers = {}, offset?: string): string =>
+  `rate(${selector(metricName, matchers, extra)}[${window}]${offset === undefined ? "" : ` offset ${offset}`})`;
+
+const histogramP95 = (histogram: string, matchers: Matchers, window: string, labels: readonly string[]): string =>
+  `histogram_quantile(0.95, sum ${by([...labels, "le"])} (${rate(`${histogram}_bucket`, matchers, window)}))`;
+
+/** Options of signals that can be split (e.g. per pod in the dashboard, per service in alerts). */
+export interface SignalOptions {
+  /** Rate window: "5m" in alerts, "$__rate_interval" in the dashboard. */
+  readonly window: string;
+  /** Labels kept by the aggregation. */
+  readonly by: readonly string[];
+}
+
+/** Recording rule names of the SLO error ratios, per SLO and window. */
+export const sloErrorRatioRecord = (slo: SloName, window: string): string => `namespace_job:slo_${slo}_errors:ratio_rate${window}`;
+/** Recording rule names of the per-SLO request rates (total and bad) over 5m, used for the SLO-window ratio. */
+export const sloRequestsRecord = (slo: SloName, kind: "total" | "bad"): string => `namespace_job:slo_${slo}_requests_${kind}:rate5m`;
+/** Recording rule name of the remaining error budget over the SLO window (1 = untouched, 0 = spent). */
+export const sloBudgetRemainingRecord = (slo: SloName): string => `namespace_job:slo_${slo}_error_budget_remaining:ratio`;
+
+export type SloName = "availability" | "latency";
+
+/**
+ * PromQL signals. Each alert names the signal it thresholds; the dashboard has a panel for every
+ * signal an alert uses (checked by test/alerts/metrics-catalog.test.ts).
+ */
+export const SIGNALS = {
+  /** Number of scrape targets of the service that answered the last scrape. */
+  targetsUp: (s: ServiceScope, labels: readonly string[] = SERVICE_LABELS) => `sum ${by(labels)} (${selector(METRICS.up.name, serviceMatchers(s))})`,
+
+  /** Requests per second. */
+  requestRate: (s: ServiceScope, o: SignalOptions) => `sum ${by(o.by)} (${rate(METRICS.httpRequestsTotal.name, serviceMatchers(s), o.window)})`,
+
+  /** Share of requests answered with a 5xx status. */
+  errorRatio: (s: ServiceScope, o: SignalOptions) =>
+    `sum ${by(o.by)} (${rate(METRICS.httpRequestsTotal.name, serviceMatchers(s), o.window, { status: { re: "5.." } })})\n` +
+    `/\n` +
+    `sum ${by(o.by)} (${rate(METRICS.httpRequestsTotal.name, serviceMatchers(s), o.window)})`,
+
+  /** 95th percentile of HTTP request duration, seconds. */
+  latencyP95: (s: ServiceScope, o: SignalOptions) => histogramP95(METRICS.httpRequestDuration.name, serviceMatchers(s), o.window, o.by),
+
+  /** Requests being served right now. */
+  requestsInFlight: (s: ServiceScope, labels: readonly string[]) => `sum ${by(labels)} (${selector(METRICS.httpRequestsInFlight.name, serviceMatchers(s))})`,
+
+  /** Container working set as a fraction of the memory limit. */
+  memoryLimitUsage: (s: ServiceScope, labels: readonly string[], memoryLimitBytes: number) =>
+    `max ${by(labels)} (${selector(METRICS.containerMemoryWorkingSet.name, containerMatchers(s))})\n/\n${num(memoryLimitBytes)}`,
+
+  /** Goroutines of the busiest pod (or per pod when split by pod). */
+  goroutines: (s: ServiceScope, labels: readonly string[]) => `max ${by(labels)} (${selector(METRICS.goGoroutines.name, serviceMatchers(s))})`,
+
+  /**
+   * Open DB connections as a fraction of the pool limit, worst pod. Pods without a limit
+   * (max_open = 0) are left out instead of dividing by zero into +Inf.
+   */
+  dbConnectionUsage: (s: ServiceScope, labels: readonly string[]) =>
+    `max ${by(labels)} (\n` +
+    `  ${selector(METRICS.goSqlOpenConnections.name, serviceMatchers(s))}\n` +
+    `  /\n` +
+    `  (${selector(METRICS.goSqlMaxOpenConnections.name, serviceMatchers(s))} > 0)\n` +
+    `)`,
+
+  /** 95th percentile of DB query duration, seconds. */
+  dbQueryP95: (s: ServiceScope, o: SignalOptions) => histogramP95(METRICS.dbQueryDuration.name, serviceMatchers(s), o.window, o.by),
+
+  /** Request rate now divided by the request rate over the hour ending at the same time yesterday. */
+  trafficChange: (s: ServiceScope, labels: readonly string[]) =>
+    `sum ${by(labels)} (${rate(METRICS.httpRequestsTotal.name, serviceMatchers(s), "5m")})\n` +
+    `/\n` +
+    `sum ${by(labels)} (${rate(METRICS.httpRequestsTotal.name, serviceMatchers(s), "1h", {}, "1d")})`,
+
+  /** Free fraction of each PVC of the namespace. */
+  volumeFreeRatio: (s: ServiceScope) =>
+    `min ${by(["namespace", "persistentvolumeclaim"])} (\n` +
+    `  ${selector(METRICS.volumeAvailableBytes.name, volumeMatchers(s))}\n` +
+    `  /\n` +
+    `  ${selector(METRICS.volumeCapacityBytes.name, volumeMatchers(s))}\n` +
+    `)`,
+
+  /** Seconds since the backup CronJob last succeeded. */
+  backupAge: (s: ServiceScope) =>
+    `time() - max ${by(["namespace", "cronjob"])} (${selector(METRICS.cronJobLastSuccessfulTime.name, { namespace: s.namespace, cronjob: backupCronJob(s) })})`,
+
+  /** Seconds since the backup CronJob was created, for CronJobs that never succeeded. */
+  backupNeverSucceededAge: (s: ServiceScope) => {
+    const cronJobMatchers = { namespace: s.namespace, cronjob: backupCronJob(s) };
+    return (
+      `(time() - max ${by(["namespace", "cronjob"])} (${selector(METRICS.cronJobCreated.name, cronJobMatchers)}))\n` +
+      `unless on (namespace, cronjob)\n` +
+      `${selector(METRICS.cronJobLastSuccessfulTime.name, cronJobMatchers)}`
+    );
+  },
+
+  /** Number of Jobs created by the backup CronJob that ended in the Failed condition. */
+  backupFailedJobs: (s: ServiceScope) =>
+    `sum by (namespace, owner_name) (\n` +
+    `  max by (namespace, job_name) (${selector(METRICS.jobFailed.name, { namespace: s.namespace, condition: "true" })} == 1)\n` +
+    `  * on (namespace, job_name) group_left (owner_name)\n` +
+    `  max by (namespace, job_name, owner_name) (${selector(METRICS.jobOwner.name, {
+      namespace: s.namespace,
+      owner_kind: "CronJob",
+      owner_name: backupCronJob(s),
+    })})\n` +
+    `)`,
+
+  /** SLO error ratio over a window: 5xx share (availability) or share slower than the threshold (latency). */
+  sloErrorRatio: (s: ServiceScope, slo: SloName, window: string) => selector(sloErrorRatioRecord(slo, window), serviceMatchers(s)),
+
+  /** SLO burn rate: error ratio over a window divided by the error budget (1 = spending exactly the budget). */
+  sloBurnRate: (s: ServiceScope, slo: SloName, window: string, errorBudget: number) => `${selector(sloErrorRatioRecord(slo, window), serviceMatchers(s))} / ${num(errorBudget)}`,
+
+  /** Remaining error budget over the SLO window (1 = untouched, 0 = spent, negative = SLO missed). */
+  sloBudgetRemaining: (s: ServiceScope, slo: SloName) => selector(sloBudgetRemainingRecord(slo), serviceMatchers(s)),
+} as const;
+
+export type SignalId = keyof typeof SIGNALS;

@@ -1,0 +1,171 @@
+import { createHash } from "node:crypto";
+import type { Duration } from "cdk8s";
+import { durationToSeconds, secondsToDuration } from "./duration.js";
+import type { ServiceScope } from "./metrics-catalog.js";
+import { parseMonitoringConfig } from "./monitoring-config.js";
+import type { MonitoringConfig, MonitoringConfigInput } from "./monitoring-config.js";
+
+/**
+ * What the observability bundle (rules, ServiceMonitor, dashboard) needs to know about one
+ * deployment of the Go service. Plain typed values: the stack config is mapped onto these by the
+ * caller.
+ */
+export interface ObservabilityProps {
+  /** Name of the service (Kubernetes Service/Deployment name), a DNS-1123 label such as "go-service". */
+  readonly serviceName: string;
+  /** Kubernetes namespace the service runs in. */
+  readonly namespace: string;
+  /** Environment name, e.g. "production" or "staging"; part of the dashboard uid and of every alert's labels. */
+  readonly environment: string;
+  /** Memory limit of the service container in bytes; HighMemoryUsage is a fraction of it. */
+  readonly containerMemoryLimitBytes: number;
+  /**
+   * Value of the Prometheus `job` label of the service's targets. The ServiceMonitor sets it, so
+   * alerts and scrape config agree.
+   * @default - the service name
+   */
+  readonly jobLabel?: string;
+  /**
+   * Name of the service's container in the pod, as cAdvisor labels its memory series.
+   * @default - the service name
+   */
+  readonly containerName?: string;
+  /**
+   * Monitoring settings of the stack (the `monitoring` key of the stack config), parsed or not.
+   * @default - every setting at its default (production values)
+   */
+  readonly monitoring?: MonitoringConfigInput;
+  /**
+   * Name of the CronJob that backs up the service's data, in the same namespace.
+   * @default - no backup alerts and no backup panel
+   */
+  readonly backupCronJobName?: string;
+  /**
+   * Interval between two scheduled backups (e.g. `Duration.hours(24)` for a daily cron).
+   * Required with `backupCronJobName`; `monitoring.thresholds.backupMaxAge` must be longer.
+   * @default - none; required when backupCronJobName is set
+   */
+  readonly backupScheduleInterval?: Duration;
+}
+
+/** Backup settings once validated. */
+export interface ResolvedBackup {
+  readonly cronJobName: string;
+  readonly scheduleIntervalSeconds: number;
+  readonly maxAgeSeconds: number;
+}
+
+/** ObservabilityProps with defaults applied and every value validated. */
+export interface ResolvedObservability {
+  readonly serviceName: string;
+  readonly namespace: string;
+  readonly environment: string;
+  readonly jobLabel: string;
+  readonly containerName: string;
+  readonly containerMemoryLimitBytes: number;
+  readonly monitoring: MonitoringConfig;
+  readonly backup: ResolvedBackup | undefined;
+  /** Selectors of the service's own series, with literal values. */
+  readonly scope: ServiceScope;
+  /** Grafana dashboard uid: the configured one, or derived from service and environment. */
+  readonly dashboardUid: string;
+  /** Grafana dashboard title: the configured one, or "<service> (<environment>)". */
+  readonly dashboardTitle: string;
+}
+
+/** Grafana limits dashboard uids to 40 characters. */
+export const MAX_DASHBOARD_UID_LENGTH = 40;
+
+/**
+ * Stable dashboard uid for a service in an environment: "<service>-<environment>", or, when that is
+ * longer than Grafana's 40 characters, its first 31 characters plus 8 hex characters of its SHA-256
+ * so two long names still get different uids.
+ */
+export function deriveDashboardUid(serviceName: string, environment: string): string {
+  const full = `${serviceName}-${environment}`;
+  if (full.length <= MAX_DASHBOARD_UID_LENGTH) return full;
+  const hash = createHash("sha256").update(full).digest("hex").slice(0, 8);
+  return `${full.slice(0, MAX_DASHBOARD_UID_LENGTH - 9).replace(/-+$/, "")}-${hash}`;
+}
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+/** The slowest burn-rate alert looks back 3 days; the SLO window must be longer. */
+const MIN_SLO_WINDOW_SECONDS = 3 * 86_400;
+
+function requireDnsLabel(prop: string, value: string): void {
+  if (value.length > 63 || !DNS_LABEL.test(value)) {
+    throw new Error(
+      `${prop} "${value}" is not a valid Kubernetes name: use at most 63 lower-case letters, digits or '-', starting and ending with a letter or digit`,
+    );
+  }
+}
+
+/**
+ * Applies defaults and validates; every error names the prop and says what to change.
+ * Idempotent on its own `monitoring` output, so callers may pass an already parsed config.
+ */
+export function resolveObservabilityProps(props: ObservabilityProps): ResolvedObservability {
+  requireDnsLabel("serviceName", props.serviceName);
+  requireDnsLabel("namespace", props.namespace);
+  if (!/^[a-z0-9][-a-z0-9]*$/.test(props.environment) || props.environment.length > 30) {
+    throw new Error(`environment "${props.environment}" must be 1 to 30 lower-case letters, digits or '-', e.g. "production" or "staging"`);
+  }
+  if (!Number.isSafeInteger(props.containerMemoryLimitBytes) || props.containerMemoryLimitBytes <= 0) {
+    throw new Error(
+      `containerMemoryLimitBytes must be the container's memory limit as a positive whole number of bytes (512 MiB = 536870912), got ${props.containerMemoryLimitBytes}`,
+    );
+  }
+  const jobLabel = props.jobLabel ?? props.serviceName;
+  if (jobLabel.trim() === "" || jobLabel !== jobLabel.trim()) {
+    throw new Error(`jobLabel "${jobLabel}" must be a non-empty value without surrounding spaces, or be left out to use the service name`);
+  }
+  const containerName = props.containerName ?? props.serviceName;
+  requireDnsLabel("containerName", containerName);
+
+  const monitoring = parseMonitoringConfig(props.monitoring ?? {});
+  if (durationToSeconds(monitoring.slo.window) <= MIN_SLO_WINDOW_SECONDS) {
+    throw new Error(`monitoring.slo.window "${monitoring.slo.window}" must be longer than the 3d look-back of the slow burn-rate alert: use "28d" or "30d"`);
+  }
+
+  let backup: ResolvedBackup | undefined;
+  if (props.backupCronJobName !== undefined || props.backupScheduleInterval !== undefined) {
+    if (props.backupCronJobName === undefined || props.backupScheduleInterval === undefined) {
+      throw new Error(
+        "backupCronJobName and backupScheduleInterval go together: set both to get backup alerts (e.g. backupScheduleInterval: Duration.hours(24)), or neither",
+      );
+    }
+    requireDnsLabel("backupCronJobName", props.backupCronJobName);
+    const scheduleIntervalSeconds = props.backupScheduleInterval.toSeconds();
+    if (!(scheduleIntervalSeconds > 0)) {
+      throw new Error(`backupScheduleInterval must be longer than 0 seconds, got ${scheduleIntervalSeconds}`);
+    }
+    const maxAgeSeconds = durationToSeconds(monitoring.thresholds.backupMaxAge);
+    if (maxAgeSeconds <= scheduleIntervalSeconds) {
+      throw new Error(
+        `monitoring.thresholds.backupMaxAge "${monitoring.thresholds.backupMaxAge}" must be longer than backupScheduleInterval ` +
+          `(${secondsToDuration(Math.round(scheduleIntervalSeconds))}), otherwise BackupTooOld fires between two normal runs: ` +
+          `use the interval plus the backup's run time and a margin, e.g. "${secondsToDuration(Math.round(scheduleIntervalSeconds + 7_200))}"`,
+      );
+    }
+    backup = { cronJobName: props.backupCronJobName, scheduleIntervalSeconds, maxAgeSeconds };
+  }
+
+  return {
+    serviceName: props.serviceName,
+    namespace: props.namespace,
+    environment: props.environment,
+    jobLabel,
+    containerName,
+    containerMemoryLimitBytes: props.containerMemoryLimitBytes,
+    monitoring,
+    backup,
+    scope: {
+      namespace: props.namespace,
+      job: jobLabel,
+      container: containerName,
+      ...(backup === undefined ? {} : { backupCronJob: backup.cronJobName }),
+    },
+    dashboardUid: monitoring.dashboard.uid ?? deriveDashboardUid(props.serviceName, props.environment),
+    dashboardTitle: monitoring.dashboard.title ?? `${props.serviceName} (${props.environment})`,
+  };
+}
