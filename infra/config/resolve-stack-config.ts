@@ -239,7 +239,7 @@ export function resolveStackFile(text: string, options: ResolveOptions): Resolve
       document.errors.map((error) => ({
         file: options.file,
         key: "",
-        message: `YAML syntax error at line ${error.linePos?.[0]?.line ?? "?"}, column ${error.linePos?.[0]?.col ?? "?"}: ${error.message.split("\n")[0]}`,
+        message: `YAML syntax error at line ${error.linePos?.[0]?.line ?? "?"}, column ${error.linePos?.[0]?.col ?? "?"}: ${(error.message.split("\n")[0] ?? "").replace(/ at line \d+, column \d+:?$/, "")}`,
       })),
     );
   }
