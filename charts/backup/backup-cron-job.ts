@@ -1,0 +1,389 @@
+import { Duration, Size } from "cdk8s";
+import * as kplus from "cdk8s-plus-28";
+import { Construct } from "constructs";
+import {
+  countProblem,
+  databaseProblems,
+  DEFAULT_BACKUP_PREFIX,
+  dnsLabelProblem,
+  imageProblem,
+  optionalSecretProblems,
+  readBundledScript,
+  roleArnProblem,
+  storageProblems,
+} from "./backup-settings.js";
+import type { BackupDatabase, BackupStorage, SecretKeyRef } from "./backup-settings.js";
+import { parseCronSchedule } from "./cron-schedule.js";
+import type { CronSchedule } from "./cron-schedule.js";
+import { createHardenedCronJob } from "./hardened-cron-job.js";
+
+/** Props of {@link BackupCronJob}. */
+export interface BackupCronJobProps {
+  /**
+   * Image with the tools backup.sh needs: bash 4.4+, GNU coreutils, the PostgreSQL client
+   * tools psql, pg_dump and pg_restore of a major version at least the server's (15+), the
+   * AWS CLI (v2, or v1 1.29+) and openssl 1.1.1+. Pin it with a version tag or a digest.
+   */
+  readonly image: string;
+
+  /** The database to dump. */
+  readonly database: BackupDatabase;
+
+  /** The bucket to upload to, and the encryption to ask for. */
+  readonly storage: BackupStorage;
+
+  /**
+   * ARN of the IAM role the job assumes through IRSA (the BackupBucket's `roleArn`), put on
+   * the ServiceAccount as `eks.amazonaws.com/role-arn`. The role must trust exactly this
+   * namespace and `serviceAccountName`.
+   */
+  readonly roleArn: string;
+
+  /**
+   * Name of the CronJob; also names the ConfigMap (`<name>-scripts`). At most 52 characters,
+   * the limit Kubernetes sets so that Job names derived from it stay valid.
+   * @default "db-backup"
+   */
+  readonly name?: string;
+
+  /**
+   * Namespace of every object.
+   * @default - the chart's namespace
+   */
+  readonly namespace?: string;
+
+  /**
+   * Name of the ServiceAccount the job runs as, created here with the IRSA annotation.
+   * @default - the CronJob's name
+   */
+  readonly serviceAccountName?: string;
+
+  /**
+   * Secret key holding a passphrase for client-side AES-256 encryption of the dump before
+   * upload (`BACKUP_ENCRYPTION_KEY`, the seed's `EncryptionKey`). Keep a copy outside the
+   * cluster: without it the backups cannot be restored.
+   * @default - no client-side encryption (server-side encryption only)
+   */
+  readonly encryptionKeySecret?: SecretKeyRef;
+
+  /**
+   * When to run, as a five-field cron expression or a macro such as `@daily`.
+   * @default "0 3 * * *" - every day at 03:00 in `timeZone` (the seed backs up daily)
+   */
+  readonly schedule?: string;
+
+  /**
+   * IANA time zone of `schedule`.
+   * @default "Etc/UTC"
+   */
+  readonly timeZone?: string;
+
+  /**
+   * How late a missed run may still start (the controller was down, the previous run was still going).
+   * @default Duration.hours(1)
+   */
+  readonly startingDeadline?: Duration;
+
+  /**
+   * How long a run may take before Kubernetes kills it (dump, encryption and upload).
+   * @default Duration.hours(2)
+   */
+  readonly activeDeadline?: Duration;
+
+  /**
+   * Retries of a failed run (each retry is a new pod; the previous backups stay untouched).
+   * @default 1
+   */
+  readonly backoffLimit?: number;
+
+  /**
+   * Finished Jobs kept for `kubectl logs`.
+   * @default 3
+   */
+  readonly successfulJobsRetained?: number;
+
+  /**
+   * Failed Jobs kept for `kubectl logs`.
+   * @default 3
+   */
+  readonly failedJobsRetained?: number;
+
+  /**
+   * CPU and memory of the container. The ephemeral-storage request is always `scratchSpace`.
+   * @default - CPU 100m request / 1 limit, memory 256Mi request / 1Gi limit
+   */
+  readonly resources?: Pick<kplus.ContainerResources, "cpu" | "memory">;
+
+  /**
+   * Size of the scratch volume at /tmp. It holds the dump, plus its encrypted copy while
+   * encrypting (twice the dump) when `encryptionKeySecret` is set; the pod is evicted above it.
+   * @default Size.gibibytes(10)
+   */
+  readonly scratchSpace?: Size;
+
+  /**
+   * Pull policy of the image.
+   * @default kplus.ImagePullPolicy.IF_NOT_PRESENT - the image is pinned
+   */
+  readonly imagePullPolicy?: kplus.ImagePullPolicy;
+
+  /**
+   * Content of the backup script.
+   * @default - charts/backup/backup.sh
+   */
+  readonly script?: string;
+
+  /**
+   * Labels added to every object and to the pods.
+   * @default - only the app.kubernetes.io labels
+   */
+  readonly labels?: Readonly<Record<string, string>>;
+}
+
+/** The defaults of {@link BackupCronJobProps}, in one place. */
+export const BACKUP_CRON_JOB_DEFAULTS = {
+  name: "db-backup",
+  schedule: "0 3 * * *",
+  timeZone: "Etc/UTC",
+  startingDeadline: Duration.hours(1),
+  activeDeadline: Duration.hours(2),
+  backoffLimit: 1,
+  successfulJobsRetained: 3,
+  failedJobsRetained: 3,
+  scratchSpace: Size.gibibytes(10),
+  sslMode: "require",
+  port: 5432,
+  cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.units(1) },
+  memory: { request: Size.mebibytes(256), limit: Size.gibibytes(1) },
+} as const;
+
+/** Kubernetes appends 11 characters to a CronJob's name for its Jobs; names must stay ≤ 63. */
+export const CRON_JOB_NAME_MAX_LENGTH = 52;
+const TIME_ZONE = /^(?:[A-Za-z_]+(?:\/[A-Za-z0-9_+-]+)*|UTC)$/;
+
+/** Why `timeZone` is not an IANA zone name, or undefined. */
+export function timeZoneProblem(timeZone: string): string | undefined {
+  if (!TIME_ZONE.test(timeZone)) return `timeZone "${timeZone}" must be an IANA zone name such as Etc/UTC or Europe/Paris`;
+  try {
+    new Intl.DateTimeFormat("en", { timeZone });
+  } catch {
+    return `timeZone "${timeZone}" is not a known IANA zone; use a name such as Etc/UTC or Europe/Paris`;
+  }
+  return undefined;
+}
+
+/** Problems with the deadline and history props shared by both CronJobs. */
+export function jobControlProblems(props: {
+  readonly startingDeadline?: Duration;
+  readonly activeDeadline?: Duration;
+  readonly backoffLimit?: number;
+  readonly successfulJobsRetained?: number;
+  readonly failedJobsRetained?: number;
+  readonly scratchSpace?: Size;
+}): string[] {
+  const problems: (string | undefined)[] = [
+    countProblem("backoffLimit", props.backoffLimit, 0),
+    countProblem("successfulJobsRetained", props.successfulJobsRetained, 0),
+    countProblem("failedJobsRetained", props.failedJobsRetained, 1),
+  ];
+  if (props.startingDeadline !== undefined && props.startingDeadline.toSeconds() < 10) {
+    problems.push("startingDeadline must be at least 10 seconds: the CronJob controller checks every 10 seconds");
+  }
+  if (props.activeDeadline !== undefined && props.activeDeadline.toSeconds() < 60) {
+    problems.push("activeDeadline must be at least 1 minute");
+  }
+  if (props.scratchSpace !== undefined && props.scratchSpace.toMebibytes() < 64) {
+    problems.push("scratchSpace must be at least 64Mi");
+  }
+  return problems.filter((problem): problem is string => problem !== undefined);
+}
+
+/** The app.kubernetes.io labels plus the user's, sorted by key. */
+export function backupLabels(
+  name: string,
+  component: "backup" | "restore-check",
+  extra: Readonly<Record<string, string>> | undefined,
+): Record<string, string> {
+  const labels: Record<string, string> = {
+    ...extra,
+    "app.kubernetes.io/component": component,
+    "app.kubernetes.io/managed-by": "cdk8s",
+    "app.kubernetes.io/name": name,
+    "app.kubernetes.io/part-of": "database-backup",
+  };
+  return Object.fromEntries(Object.entries(labels).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+/** Problems with {@link BackupCronJobProps}; each names the prop and says what to change. */
+export function backupCronJobProblems(props: BackupCronJobProps): string[] {
+  const problems: string[] = [];
+  const name = props.name ?? BACKUP_CRON_JOB_DEFAULTS.name;
+  const nameProblem = dnsLabelProblem(name, CRON_JOB_NAME_MAX_LENGTH);
+  if (nameProblem !== undefined) problems.push(`name "${name}" ${nameProblem}`);
+  if (props.namespace !== undefined) {
+    const namespaceProblem = dnsLabelProblem(props.namespace);
+    if (namespaceProblem !== undefined) problems.push(`namespace "${props.namespace}" ${namespaceProblem}`);
+  }
+  if (props.serviceAccountName !== undefined) {
+    const saProblem = dnsLabelProblem(props.serviceAccountName);
+    if (saProblem !== undefined) problems.push(`serviceAccountName "${props.serviceAccountName}" ${saProblem}`);
+  }
+  const image = imageProblem(props.image);
+  if (image !== undefined) problems.push(image);
+  const roleArn = roleArnProblem(props.roleArn);
+  if (roleArn !== undefined) problems.push(roleArn);
+  problems.push(...databaseProblems(props.database), ...storageProblems(props.storage));
+  problems.push(...optionalSecretProblems("encryptionKeySecret", props.encryptionKeySecret));
+  try {
+    parseCronSchedule(props.schedule ?? BACKUP_CRON_JOB_DEFAULTS.schedule);
+  } catch (error) {
+    problems.push(`schedule ${(error as Error).message}`);
+  }
+  const zone = timeZoneProblem(props.timeZone ?? BACKUP_CRON_JOB_DEFAULTS.timeZone);
+  if (zone !== undefined) problems.push(zone);
+  problems.push(...jobControlProblems(props));
+  return problems;
+}
+
+/**
+ * The daily database backup of seed section 8, as a Kubernetes CronJob: backup.sh dumps the
+ * database with pg_dump, checks the dump with pg_restore --list, optionally encrypts it, and
+ * uploads it to the backup bucket with server-side encryption. Retention is the bucket's
+ * lifecycle rules, not the job's.
+ *
+ * Creates a ServiceAccount (IRSA), a ConfigMap with the script and the CronJob, all with
+ * fixed names. Runs as UID 1000 with a read-only root file system, no capabilities, no
+ * privilege escalation and the runtime's default seccomp profile (restricted Pod Security
+ * Standard); one run at a time.
+ */
+export class BackupCronJob extends Construct {
+  /** The CronJob. */
+  readonly cronJob: kplus.CronJob;
+  /** The ServiceAccount with the IRSA annotation; the restore check runs as it too. */
+  readonly serviceAccount: kplus.ServiceAccount;
+  /** The ConfigMap holding backup.sh. */
+  readonly scripts: kplus.ConfigMap;
+  /** The parsed schedule. */
+  readonly schedule: CronSchedule;
+  /** IANA time zone of the schedule. */
+  readonly timeZone: string;
+  /** How late a missed run may start. */
+  readonly startingDeadline: Duration;
+  /** How long a run may take. */
+  readonly activeDeadline: Duration;
+  /** The job image. */
+  readonly image: string;
+  /** Pull policy of the image. */
+  readonly imagePullPolicy: kplus.ImagePullPolicy;
+  /** Namespace of the objects, when set explicitly. */
+  readonly namespace: string | undefined;
+  /** The database settings. */
+  readonly database: BackupDatabase;
+  /** The storage settings. */
+  readonly storage: BackupStorage;
+  /** The client-side encryption passphrase, when set. */
+  readonly encryptionKeySecret: SecretKeyRef | undefined;
+
+  constructor(scope: Construct, id: string, props: BackupCronJobProps) {
+    super(scope, id);
+    const problems = backupCronJobProblems(props);
+    if (problems.length > 0) throw new Error(`BackupCronJob "${this.node.path}": ${problems.join("; ")}`);
+
+    const name = props.name ?? BACKUP_CRON_JOB_DEFAULTS.name;
+    const labels = backupLabels(name, "backup", props.labels);
+    this.schedule = parseCronSchedule(props.schedule ?? BACKUP_CRON_JOB_DEFAULTS.schedule);
+    this.timeZone = props.timeZone ?? BACKUP_CRON_JOB_DEFAULTS.timeZone;
+    this.startingDeadline = props.startingDeadline ?? BACKUP_CRON_JOB_DEFAULTS.startingDeadline;
+    this.activeDeadline = props.activeDeadline ?? BACKUP_CRON_JOB_DEFAULTS.activeDeadline;
+    this.image = props.image;
+    this.imagePullPolicy = props.imagePullPolicy ?? kplus.ImagePullPolicy.IF_NOT_PRESENT;
+    this.namespace = props.namespace;
+    this.database = props.database;
+    this.storage = props.storage;
+    this.encryptionKeySecret = props.encryptionKeySecret;
+
+    this.serviceAccount = new kplus.ServiceAccount(this, "service-account", {
+      metadata: {
+        name: props.serviceAccountName ?? name,
+        namespace: props.namespace,
+        labels,
+        annotations: {
+          "eks.amazonaws.com/role-arn": props.roleArn,
+          // The regional STS endpoint: no dependency on us-east-1, lower latency.
+          "eks.amazonaws.com/sts-regional-endpoints": "true",
+        },
+      },
+      // No Kubernetes API token in the pod: the job never calls the API server (IRSA brings its own token).
+      automountToken: false,
+    });
+
+    this.scripts = new kplus.ConfigMap(this, "scripts", {
+      metadata: { name: `${name}-scripts`, namespace: props.namespace, labels },
+      data: { "backup.sh": props.script ?? readBundledScript("backup.sh") },
+    });
+
+    const db = props.database;
+    const env: (readonly [string, kplus.EnvValue])[] = [
+      ["PGHOST", kplus.EnvValue.fromValue(db.host)],
+      ["PGPORT", kplus.EnvValue.fromValue(String(db.port ?? BACKUP_CRON_JOB_DEFAULTS.port))],
+      ["PGDATABASE", kplus.EnvValue.fromValue(db.name)],
+      ["PGUSER", kplus.EnvValue.fromValue(db.user)],
+      ["PGPASSWORD", secretEnv(this, "password-secret", db.passwordSecret)],
+      ["PGSSLMODE", kplus.EnvValue.fromValue(db.sslMode ?? BACKUP_CRON_JOB_DEFAULTS.sslMode)],
+      ...storageEnv(props.storage, true),
+    ];
+    if (props.encryptionKeySecret !== undefined) {
+      env.push(["BACKUP_ENCRYPTION_KEY", secretEnv(this, "encryption-key-secret", props.encryptionKeySecret)]);
+    }
+
+    const scratchSpace = props.scratchSpace ?? BACKUP_CRON_JOB_DEFAULTS.scratchSpace;
+    this.cronJob = createHardenedCronJob(this, "cron-job", {
+      name,
+      namespace: props.namespace,
+      labels,
+      containerName: "backup",
+      schedule: this.schedule,
+      timeZone: this.timeZone,
+      image: this.image,
+      imagePullPolicy: this.imagePullPolicy,
+      serviceAccount: this.serviceAccount,
+      scripts: this.scripts,
+      scriptFileName: "backup.sh",
+      env,
+      resources: {
+        cpu: props.resources?.cpu ?? BACKUP_CRON_JOB_DEFAULTS.cpu,
+        memory: props.resources?.memory ?? BACKUP_CRON_JOB_DEFAULTS.memory,
+        ephemeralStorage: { request: scratchSpace },
+      },
+      scratchSpace,
+      startingDeadline: this.startingDeadline,
+      activeDeadline: this.activeDeadline,
+      backoffLimit: props.backoffLimit ?? BACKUP_CRON_JOB_DEFAULTS.backoffLimit,
+      successfulJobsRetained: props.successfulJobsRetained ?? BACKUP_CRON_JOB_DEFAULTS.successfulJobsRetained,
+      failedJobsRetained: props.failedJobsRetained ?? BACKUP_CRON_JOB_DEFAULTS.failedJobsRetained,
+    });
+  }
+}
+
+/** An environment variable read from a Secret key. */
+export function secretEnv(scope: Construct, id: string, ref: SecretKeyRef): kplus.EnvValue {
+  return kplus.EnvValue.fromSecretValue({ secret: kplus.Secret.fromSecretName(scope, id, ref.name), key: ref.key });
+}
+
+/**
+ * `BACKUP_*` and `AWS_*` variables of the storage settings, in manifest order; the encryption
+ * ones (`BACKUP_SSE`, `BACKUP_KMS_KEY_ID`) only for uploads.
+ */
+export function storageEnv(storage: BackupStorage, forUpload: boolean): (readonly [string, kplus.EnvValue])[] {
+  const env: (readonly [string, kplus.EnvValue])[] = [
+    ["BACKUP_BUCKET", kplus.EnvValue.fromValue(storage.bucket)],
+    ["BACKUP_PREFIX", kplus.EnvValue.fromValue(storage.prefix ?? DEFAULT_BACKUP_PREFIX)],
+    ["AWS_REGION", kplus.EnvValue.fromValue(storage.region)],
+  ];
+  if (storage.endpointUrl !== undefined) env.push(["AWS_ENDPOINT_URL", kplus.EnvValue.fromValue(storage.endpointUrl)]);
+  if (!forUpload) return env;
+  env.push(["BACKUP_SSE", kplus.EnvValue.fromValue(storage.serverSideEncryption.algorithm)]);
+  const keyArn = storage.serverSideEncryption.kmsKeyArn;
+  if (keyArn !== undefined) env.push(["BACKUP_KMS_KEY_ID", kplus.EnvValue.fromValue(keyArn)]);
+  return env;
+}

@@ -1,0 +1,21 @@
+export {
+  BACKUP_CRON_JOB_DEFAULTS,
+  BackupCronJob,
+  backupCronJobProblems,
+  backupLabels,
+  CRON_JOB_NAME_MAX_LENGTH,
+  timeZoneProblem,
+} from "./backup-cron-job.js";
+export type { BackupCronJobProps } from "./backup-cron-job.js";
+export {
+  RESTORE_CHECK_DEFAULTS,
+  RestoreCheckCronJob,
+  restoreCheckCronJobProblems,
+  restoreMaxAgeHours,
+} from "./restore-check-cron-job.js";
+export type { RestoreCheckCronJobProps, RestoreMaxAgeInput } from "./restore-check-cron-job.js";
+export { BackupServerSideEncryption, DEFAULT_BACKUP_PREFIX, imageProblem, readBundledScript } from "./backup-settings.js";
+export type { BackupDatabase, BackupStorage, PgSslMode, SecretKeyRef } from "./backup-settings.js";
+export { longestIntervalMinutes, parseCronSchedule } from "./cron-schedule.js";
+export type { CronSchedule } from "./cron-schedule.js";
+export { JOB_USER_ID, SCRATCH_MOUNT_PATH, SCRIPTS_MOUNT_PATH } from "./hardened-cron-job.js";

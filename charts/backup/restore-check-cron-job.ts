@@ -1,0 +1,296 @@
+import { Duration } from "cdk8s";
+import type { Size } from "cdk8s";
+import * as kplus from "cdk8s-plus-28";
+import { Construct } from "constructs";
+import {
+  BACKUP_CRON_JOB_DEFAULTS,
+  backupLabels,
+  CRON_JOB_NAME_MAX_LENGTH,
+  jobControlProblems,
+  secretEnv,
+  storageEnv,
+  timeZoneProblem,
+} from "./backup-cron-job.js";
+import type { BackupCronJob } from "./backup-cron-job.js";
+import { dnsLabelProblem, imageProblem, readBundledScript } from "./backup-settings.js";
+import { longestIntervalMinutes, parseCronSchedule } from "./cron-schedule.js";
+import type { CronSchedule } from "./cron-schedule.js";
+import { createHardenedCronJob } from "./hardened-cron-job.js";
+
+/** Props of {@link RestoreCheckCronJob}. */
+export interface RestoreCheckCronJobProps {
+  /**
+   * The backup to check: the restore check reads its bucket, prefix, encryption passphrase
+   * and image, and runs as its ServiceAccount (the IRSA role allows reading backups).
+   */
+  readonly backup: BackupCronJob;
+
+  /**
+   * Name of the CronJob; also names the ConfigMap (`<name>-scripts`). At most 52 characters.
+   * @default "db-restore-check"
+   */
+  readonly name?: string;
+
+  /**
+   * When to run, as a five-field cron expression or a macro.
+   * @default "0 6 * * 0" - Sundays at 06:00 in `timeZone`, after the 03:00 backup
+   */
+  readonly schedule?: string;
+
+  /**
+   * IANA time zone of `schedule`.
+   * @default - the backup's time zone
+   */
+  readonly timeZone?: string;
+
+  /**
+   * Age above which the newest backup fails the check (`RESTORE_MAX_AGE_HOURS`), in whole hours.
+   * @default - derived from the backup: the longest interval between two backup runs, plus
+   * the backup's startingDeadline and activeDeadline, rounded up to the hour, plus one hour
+   * when the backup's time zone has daylight saving time (27 for the daily default)
+   */
+  readonly maxBackupAge?: Duration;
+
+  /**
+   * Also restore the dump into a scratch database and compare row counts with the backup's
+   * manifest (`RESTORE_FULL`). Connects with the backup's database settings; the role needs
+   * CREATEDB, and the server needs room for a second copy of the database.
+   * @default false - only pg_restore --list on the downloaded archive
+   */
+  readonly fullRestore?: boolean;
+
+  /**
+   * Scratch database of the full restore (`RESTORE_TARGET_DB`); dropped and recreated by each check.
+   * @default "restore_check"
+   */
+  readonly restoreTargetDatabase?: string;
+
+  /**
+   * Image with the tools restore-check.sh needs: those of the backup image, plus createdb and
+   * dropdb for `fullRestore`.
+   * @default - the backup's image
+   */
+  readonly image?: string;
+
+  /**
+   * How late a missed run may still start.
+   * @default Duration.hours(1)
+   */
+  readonly startingDeadline?: Duration;
+
+  /**
+   * How long a run may take (download, decryption, listing, and the full restore if enabled).
+   * @default Duration.hours(1), or Duration.hours(3) with fullRestore
+   */
+  readonly activeDeadline?: Duration;
+
+  /**
+   * Retries of a failed run. A failed check is a signal, not a glitch to retry away.
+   * @default 0
+   */
+  readonly backoffLimit?: number;
+
+  /**
+   * Finished Jobs kept for `kubectl logs`.
+   * @default 3
+   */
+  readonly successfulJobsRetained?: number;
+
+  /**
+   * Failed Jobs kept for `kubectl logs`.
+   * @default 3
+   */
+  readonly failedJobsRetained?: number;
+
+  /**
+   * CPU and memory of the container. The ephemeral-storage request is always `scratchSpace`.
+   * @default - CPU 100m request / 1 limit, memory 256Mi request / 1Gi limit
+   */
+  readonly resources?: Pick<kplus.ContainerResources, "cpu" | "memory">;
+
+  /**
+   * Size of the scratch volume at /tmp: the downloaded backup plus its decrypted copy.
+   * @default - the backup's default, Size.gibibytes(10)
+   */
+  readonly scratchSpace?: Size;
+
+  /**
+   * Content of the restore-check script.
+   * @default - charts/backup/restore-check.sh
+   */
+  readonly script?: string;
+
+  /**
+   * Labels added to every object and to the pods.
+   * @default - only the app.kubernetes.io labels
+   */
+  readonly labels?: Readonly<Record<string, string>>;
+}
+
+/** The defaults of {@link RestoreCheckCronJobProps}, in one place. */
+export const RESTORE_CHECK_DEFAULTS = {
+  name: "db-restore-check",
+  schedule: "0 6 * * 0",
+  startingDeadline: Duration.hours(1),
+  activeDeadline: Duration.hours(1),
+  fullRestoreActiveDeadline: Duration.hours(3),
+  backoffLimit: 0,
+  successfulJobsRetained: 3,
+  failedJobsRetained: 3,
+  restoreTargetDatabase: "restore_check",
+} as const;
+
+const UTC_ZONES = new Set(["Etc/UTC", "UTC", "Etc/GMT", "GMT", "Etc/Universal", "Etc/Zulu"]);
+
+/** Inputs of {@link restoreMaxAgeHours}. */
+export interface RestoreMaxAgeInput {
+  readonly backupSchedule: CronSchedule;
+  readonly backupTimeZone: string;
+  readonly backupStartingDeadline: Duration;
+  readonly backupActiveDeadline: Duration;
+}
+
+/**
+ * The oldest the newest backup may be when everything works. restore-check.sh measures the
+ * age from the time in the key, which is when the run started. The next run starts at most
+ * `startingDeadline` after its scheduled time and uploads before `activeDeadline`; until then
+ * the newest backup is the previous one, started at or after its own scheduled time. So the
+ * age stays below interval + startingDeadline + activeDeadline. Outside UTC, a daylight
+ * saving change can stretch one interval by an hour.
+ */
+export function restoreMaxAgeHours(input: RestoreMaxAgeInput): number {
+  const seconds =
+    longestIntervalMinutes(input.backupSchedule) * 60 +
+    input.backupStartingDeadline.toSeconds() +
+    input.backupActiveDeadline.toSeconds();
+  const daylightSaving = UTC_ZONES.has(input.backupTimeZone) ? 0 : 1;
+  return Math.ceil(seconds / 3600) + daylightSaving;
+}
+
+/** Problems with {@link RestoreCheckCronJobProps}; each names the prop and says what to change. */
+export function restoreCheckCronJobProblems(props: RestoreCheckCronJobProps): string[] {
+  const problems: string[] = [];
+  const name = props.name ?? RESTORE_CHECK_DEFAULTS.name;
+  const nameProblem = dnsLabelProblem(name, CRON_JOB_NAME_MAX_LENGTH);
+  if (nameProblem !== undefined) problems.push(`name "${name}" ${nameProblem}`);
+  if (props.image !== undefined) {
+    const image = imageProblem(props.image);
+    if (image !== undefined) problems.push(image);
+  }
+  try {
+    parseCronSchedule(props.schedule ?? RESTORE_CHECK_DEFAULTS.schedule);
+  } catch (error) {
+    problems.push(`schedule ${(error as Error).message}`);
+  }
+  if (props.timeZone !== undefined) {
+    const zone = timeZoneProblem(props.timeZone);
+    if (zone !== undefined) problems.push(zone);
+  }
+  if (props.maxBackupAge !== undefined) {
+    const hours = props.maxBackupAge.toHours({ integral: false });
+    if (!Number.isInteger(hours) || hours < 1) {
+      problems.push(`maxBackupAge must be a whole number of hours, at least 1 (restore-check.sh reads hours), not ${hours}`);
+    }
+  }
+  const target = props.restoreTargetDatabase;
+  if (target !== undefined) {
+    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(target)) {
+      problems.push(`restoreTargetDatabase "${target}" must be a lower-case PostgreSQL identifier (letters, digits, '_')`);
+    } else if (target === props.backup.database.name) {
+      problems.push(`restoreTargetDatabase must not be the backed-up database "${target}": the check drops and recreates it`);
+    }
+    if (props.fullRestore !== true) problems.push("restoreTargetDatabase only applies with fullRestore: true; remove it or set fullRestore");
+  }
+  problems.push(...jobControlProblems(props));
+  return problems;
+}
+
+/**
+ * The weekly proof that the newest backup restores: restore-check.sh finds the newest backup
+ * of a {@link BackupCronJob}, fails if it is older than the backup schedule allows, checks
+ * its sha256, decrypts it if needed and reads it with pg_restore --list (optionally restores
+ * it into a scratch database). Same hardening as the backup; runs as the backup's
+ * ServiceAccount and needs no database credentials unless `fullRestore` is set.
+ */
+export class RestoreCheckCronJob extends Construct {
+  /** The CronJob. */
+  readonly cronJob: kplus.CronJob;
+  /** The ConfigMap holding restore-check.sh. */
+  readonly scripts: kplus.ConfigMap;
+  /** `RESTORE_MAX_AGE_HOURS`. */
+  readonly maxBackupAgeHours: number;
+
+  constructor(scope: Construct, id: string, props: RestoreCheckCronJobProps) {
+    super(scope, id);
+    const problems = restoreCheckCronJobProblems(props);
+    if (problems.length > 0) throw new Error(`RestoreCheckCronJob "${this.node.path}": ${problems.join("; ")}`);
+
+    const backup = props.backup;
+    const name = props.name ?? RESTORE_CHECK_DEFAULTS.name;
+    const labels = backupLabels(name, "restore-check", props.labels);
+    const fullRestore = props.fullRestore ?? false;
+    this.maxBackupAgeHours =
+      props.maxBackupAge?.toHours() ??
+      restoreMaxAgeHours({
+        backupSchedule: backup.schedule,
+        backupTimeZone: backup.timeZone,
+        backupStartingDeadline: backup.startingDeadline,
+        backupActiveDeadline: backup.activeDeadline,
+      });
+
+    this.scripts = new kplus.ConfigMap(this, "scripts", {
+      metadata: { name: `${name}-scripts`, namespace: backup.namespace, labels },
+      data: { "restore-check.sh": props.script ?? readBundledScript("restore-check.sh") },
+    });
+
+    const env: (readonly [string, kplus.EnvValue])[] = [
+      ...storageEnv(backup.storage, false),
+      ["RESTORE_MAX_AGE_HOURS", kplus.EnvValue.fromValue(String(this.maxBackupAgeHours))],
+      ["RESTORE_FULL", kplus.EnvValue.fromValue(String(fullRestore))],
+    ];
+    if (backup.encryptionKeySecret !== undefined) {
+      env.push(["BACKUP_ENCRYPTION_KEY", secretEnv(this, "encryption-key-secret", backup.encryptionKeySecret)]);
+    }
+    if (fullRestore) {
+      const db = backup.database;
+      env.push(
+        ["RESTORE_TARGET_DB", kplus.EnvValue.fromValue(props.restoreTargetDatabase ?? RESTORE_CHECK_DEFAULTS.restoreTargetDatabase)],
+        ["PGHOST", kplus.EnvValue.fromValue(db.host)],
+        ["PGPORT", kplus.EnvValue.fromValue(String(db.port ?? BACKUP_CRON_JOB_DEFAULTS.port))],
+        ["PGDATABASE", kplus.EnvValue.fromValue(db.name)],
+        ["PGUSER", kplus.EnvValue.fromValue(db.user)],
+        ["PGPASSWORD", secretEnv(this, "password-secret", db.passwordSecret)],
+        ["PGSSLMODE", kplus.EnvValue.fromValue(db.sslMode ?? BACKUP_CRON_JOB_DEFAULTS.sslMode)],
+      );
+    }
+
+    const scratchSpace = props.scratchSpace ?? BACKUP_CRON_JOB_DEFAULTS.scratchSpace;
+    this.cronJob = createHardenedCronJob(this, "cron-job", {
+      name,
+      namespace: backup.namespace,
+      labels,
+      containerName: "restore-check",
+      schedule: parseCronSchedule(props.schedule ?? RESTORE_CHECK_DEFAULTS.schedule),
+      timeZone: props.timeZone ?? backup.timeZone,
+      image: props.image ?? backup.image,
+      imagePullPolicy: backup.imagePullPolicy,
+      serviceAccount: backup.serviceAccount,
+      scripts: this.scripts,
+      scriptFileName: "restore-check.sh",
+      env,
+      resources: {
+        cpu: props.resources?.cpu ?? BACKUP_CRON_JOB_DEFAULTS.cpu,
+        memory: props.resources?.memory ?? BACKUP_CRON_JOB_DEFAULTS.memory,
+        ephemeralStorage: { request: scratchSpace },
+      },
+      scratchSpace,
+      startingDeadline: props.startingDeadline ?? RESTORE_CHECK_DEFAULTS.startingDeadline,
+      activeDeadline:
+        props.activeDeadline ??
+        (fullRestore ? RESTORE_CHECK_DEFAULTS.fullRestoreActiveDeadline : RESTORE_CHECK_DEFAULTS.activeDeadline),
+      backoffLimit: props.backoffLimit ?? RESTORE_CHECK_DEFAULTS.backoffLimit,
+      successfulJobsRetained: props.successfulJobsRetained ?? RESTORE_CHECK_DEFAULTS.successfulJobsRetained,
+      failedJobsRetained: props.failedJobsRetained ?? RESTORE_CHECK_DEFAULTS.failedJobsRetained,
+    });
+  }
+}
