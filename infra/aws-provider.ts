@@ -49,7 +49,7 @@ export interface AwsProviderArgs {
   readonly skipRequestingAccountId?: boolean;
 }
 
-const REGION = /^[a-z]{2,4}(?:-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$/;
+const REGION = /^[a-z]{2,4}(?:-[a-z]+)?-[a-z]+-\d{1,2}$/;
 const ACCOUNT_ID = /^\d{12}$/;
 
 /** Validation of {@link AwsProviderArgs}; each message names the prop and what to change. */

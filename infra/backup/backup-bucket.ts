@@ -209,9 +209,10 @@ export class BackupBucket extends pulumi.ComponentResource {
   readonly prefix: string;
 
   constructor(name: string, args: BackupBucketArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("seed:backup:BackupBucket", name, {}, opts);
+    // Validated before super(): a refused component registers nothing.
     const problems = backupBucketArgsProblems(name, args);
     if (problems.length > 0) throw new Error(`BackupBucket "${name}": ${problems.join("; ")}`);
+    super("seed:backup:BackupBucket", name, {}, opts);
 
     const production = args.environment === "production";
     const dataOpts: pulumi.CustomResourceOptions = {

@@ -76,9 +76,10 @@ export class BackupJobRole extends pulumi.ComponentResource {
   readonly roleName: pulumi.Output<string>;
 
   constructor(name: string, args: BackupJobRoleArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("seed:backup:BackupJobRole", name, {}, opts);
+    // Validated before super(): a refused component registers nothing.
     const problems = backupJobRoleArgsProblems(args);
     if (problems.length > 0) throw new Error(`BackupJobRole "${name}": ${problems.join("; ")}`);
+    super("seed:backup:BackupJobRole", name, {}, opts);
 
     const trustPolicy = pulumi.output(args.oidcProviderArn).apply((oidcProviderArn) =>
       JSON.stringify(

@@ -1,0 +1,58 @@
+import { describe, expect, it } from "vitest";
+import { backupLifecycleProblems, backupLifecycleRules } from "../../../infra/backup/backup-lifecycle.js";
+import type { BackupLifecycleSettings } from "../../../infra/backup/backup-lifecycle.js";
+
+const SEED: BackupLifecycleSettings = {
+  prefix: "backups",
+  expirationDays: 30,
+  noncurrentVersionExpirationDays: 7,
+  abortIncompleteMultipartUploadDays: 1,
+};
+
+describe("backupLifecycleRules", () => {
+  it("expires backups after the seed's 30 days, then cleans versions, delete markers and uploads", () => {
+    expect(backupLifecycleRules(SEED)).toEqual([
+      { id: "expire-backups", status: "Enabled", filter: { prefix: "backups/" }, expiration: { days: 30 } },
+      {
+        id: "clean-up-versions-and-uploads",
+        status: "Enabled",
+        filter: {},
+        expiration: { expiredObjectDeleteMarker: true },
+        noncurrentVersionExpiration: { noncurrentDays: 7 },
+        abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
+      },
+    ]);
+  });
+
+  it("adds a STANDARD_IA transition when the retention leaves room for one", () => {
+    const rules = backupLifecycleRules({ ...SEED, expirationDays: 90, transitionToInfrequentAccessDays: 30 });
+    expect(rules[0]).toEqual({
+      id: "expire-backups",
+      status: "Enabled",
+      filter: { prefix: "backups/" },
+      expiration: { days: 90 },
+      transitions: [{ days: 30, storageClass: "STANDARD_IA" }],
+    });
+  });
+
+  it.each([
+    [30, 30, "transitionToInfrequentAccessDays (30) must be less than retentionDays (30): a backup that expires first is never moved; remove transitionToInfrequentAccessDays or raise retentionDays above 30"],
+    [90, 29, "transitionToInfrequentAccessDays must be a whole number of at least 30 (S3's minimum for STANDARD_IA), not 29"],
+    [90, 0, "transitionToInfrequentAccessDays must be a whole number of at least 30 (S3's minimum for STANDARD_IA), not 0"],
+    [90, 45.5, "transitionToInfrequentAccessDays must be a whole number of at least 30 (S3's minimum for STANDARD_IA), not 45.5"],
+    [60, 90, "transitionToInfrequentAccessDays (90) must be less than retentionDays (60): a backup that expires first is never moved; remove transitionToInfrequentAccessDays or raise retentionDays above 90"],
+  ])("retention %i with a transition at day %d is refused", (expirationDays, transition, message) => {
+    const settings = { ...SEED, expirationDays, transitionToInfrequentAccessDays: transition };
+    expect(backupLifecycleProblems(settings)).toEqual([message]);
+    expect(() => backupLifecycleRules(settings)).toThrow(message);
+  });
+
+  it.each([
+    [{ expirationDays: 0 }, "retentionDays must be a positive whole number of days, not 0"],
+    [{ expirationDays: 1.5 }, "retentionDays must be a positive whole number of days, not 1.5"],
+    [{ noncurrentVersionExpirationDays: -1 }, "noncurrentVersionRetentionDays must be a positive whole number of days, not -1"],
+    [{ abortIncompleteMultipartUploadDays: 0 }, "abortIncompleteMultipartUploadDays must be a positive whole number of days, not 0"],
+  ])("refuses %j", (override, message) => {
+    expect(backupLifecycleProblems({ ...SEED, ...override })).toEqual([message]);
+  });
+});
