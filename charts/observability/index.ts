@@ -1,0 +1,3 @@
+export * from "./service-monitor.js";
+export * from "./prometheus-rule.js";
+export * from "./grafana-dashboard-config-map.js";

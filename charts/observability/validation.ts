@@ -1,0 +1,26 @@
+import type { Construct } from "constructs";
+import { resolveObservabilityProps } from "../../alerts/index.js";
+import type { ObservabilityProps, ResolvedObservability } from "../../alerts/index.js";
+
+/** Resolves the props, prefixing any error with the construct path so the user knows which object to fix. */
+export function resolveForConstruct(scope: Construct, id: string, props: ObservabilityProps): ResolvedObservability {
+  try {
+    return resolveObservabilityProps(props);
+  } catch (error) {
+    throw new Error(`${constructPath(scope, id)}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+export function constructPath(scope: Construct, id: string): string {
+  const parent = scope.node.path;
+  return parent === "" ? id : `${parent}/${id}`;
+}
+
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/** Throws when `value` cannot name a Kubernetes object. */
+export function requireObjectName(where: string, prop: string, value: string): void {
+  if (value.length > 253 || !DNS_SUBDOMAIN.test(value)) {
+    throw new Error(`${where}: ${prop} "${value}" is not a valid Kubernetes object name: use lower-case letters, digits, '-' or '.', at most 253 characters`);
+  }
+}
