@@ -216,7 +216,11 @@ pg_restore --list "$DUMP" >"$WORK/toc" 2>"$WORK/stderr" ||
 TOC_ENTRIES=$(grep -c -v '^;' "$WORK/toc" || true)
 TABLE_DATA=$(grep -c ' TABLE DATA ' "$WORK/toc" || true)
 [[ $TOC_ENTRIES -gt 0 ]] || die "the dump has an empty table of contents; nothing uploaded"
-log info "dump verified with pg_restore --list" toc_entries "$TOC_ENTRIES" table_data_entries "$TABLE_DATA"
+# --list reads only the table of contents; reading every data block as well catches a truncated or
+# damaged archive whose TOC is intact (costs one decompression pass, no database).
+pg_restore --file=/dev/null "$DUMP" 2>"$WORK/stderr" ||
+  die "the dump's data is unreadable (truncated or corrupted); nothing uploaded" detail "$(err_tail)"
+log info "dump verified with pg_restore --list and a full read" toc_entries "$TOC_ENTRIES" table_data_entries "$TABLE_DATA"
 
 PLAIN_SHA256=$(sha256sum "$DUMP" | cut -d ' ' -f 1)
 
@@ -273,6 +277,7 @@ read -r REMOTE_SIZE REMOTE_SSE REMOTE_SHA <<<"$HEAD"
 [[ $REMOTE_SSE == "$BACKUP_SSE" ]] ||
   die "S3 did not confirm the requested server-side encryption" requested "$BACKUP_SSE" reported "$REMOTE_SSE"
 UPLOAD_CONFIRMED=true
+log info "upload confirmed by S3: size, sha256 metadata and server-side encryption match" sse "$REMOTE_SSE"
 STEP=finish
 log info "backup complete" key "$FINAL_KEY" bytes "$SIZE" sha256 "$SHA256" sse "$REMOTE_SSE" \
   client_encryption "$ENCRYPT" duration_s "$(($(date +%s) - STARTED))"

@@ -190,7 +190,11 @@ pg_restore --list "$DUMP" >"$WORK/toc" 2>"$WORK/stderr" ||
 TOC_ENTRIES=$(grep -c -v '^;' "$WORK/toc" || true)
 TABLE_DATA=$(grep -c ' TABLE DATA ' "$WORK/toc" || true)
 [[ $TOC_ENTRIES -gt 0 ]] || die "BACKUP UNREADABLE: empty table of contents" key "$NEWEST"
-log info "archive readable by pg_restore" key "$NEWEST" toc_entries "$TOC_ENTRIES" table_data_entries "$TABLE_DATA"
+# --list reads only the table of contents: read every data block too (no database needed).
+pg_restore --file=/dev/null "$DUMP" 2>"$WORK/stderr" ||
+  die "BACKUP UNREADABLE: its data blocks cannot be read (truncated or corrupted)" key "$NEWEST" detail "$(err_tail)"
+log info "archive readable by pg_restore (table of contents and every data block)" key "$NEWEST" \
+  toc_entries "$TOC_ENTRIES" table_data_entries "$TABLE_DATA"
 
 # ---------------------------------------------------------------- restore (optional)
 if [[ $RESTORE_FULL == true ]]; then
