@@ -1,0 +1,83 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { ResolvedStack } from "./config/resolve-stack-config.js";
+import type { SecretConfigKey } from "./config/schema.js";
+import { applyTier, registerObject } from "./kubernetes/object-resources.js";
+import type { KubernetesObject } from "./synthesize.js";
+
+/** Args of {@link GoServiceStack}. */
+export interface GoServiceStackArgs {
+  /** The validated stack config. */
+  readonly resolved: ResolvedStack;
+  /** The objects the charts synthesized for this stack (see `buildStackObjects`). */
+  readonly objects: readonly KubernetesObject[];
+  /** Secret values by config key, as Pulumi secrets; keys without a value are left out of the Secret. */
+  readonly secrets: Partial<Record<SecretConfigKey, pulumi.Input<string>>>;
+  /** The cluster to apply to. */
+  readonly provider: k8s.Provider;
+}
+
+/**
+ * Applies one stack's Kubernetes objects, one typed Pulumi resource per object, in dependency order
+ * (Namespace; then ServiceAccounts, ConfigMaps and the Secret; then the workloads and the rest), and
+ * creates the service's Secret from Pulumi secret config so its values never pass through YAML.
+ */
+export class GoServiceStack extends pulumi.ComponentResource {
+  /** Every registered Kubernetes resource, by `Kind/name`. */
+  readonly resources: Readonly<Record<string, pulumi.CustomResource>>;
+  readonly namespace: pulumi.Output<string>;
+  readonly secret: k8s.core.v1.Secret;
+
+  constructor(name: string, args: GoServiceStackArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("seed:stack:GoServiceStack", name, {}, opts);
+    const { config } = args.resolved;
+    const resources: Record<string, pulumi.CustomResource> = {};
+    const base: pulumi.CustomResourceOptions = { parent: this, provider: args.provider };
+
+    const tiers = [0, 1, 2].map((tier) => args.objects.filter((o) => applyTier(o) === tier));
+    const namespaceObjects = tiers[0] ?? [];
+    const namespaces = namespaceObjects.map((object) => registerObject(object, base));
+    namespaceObjects.forEach((object, i) => (resources[`${object.kind}/${object.metadata.name}`] = namespaces[i] as pulumi.CustomResource));
+
+    this.secret = new k8s.core.v1.Secret(
+      `${config.namespace}/${config.secrets.name}`,
+      {
+        metadata: {
+          name: config.secrets.name,
+          namespace: config.namespace,
+          labels: { "app.kubernetes.io/name": config.name, "app.kubernetes.io/managed-by": "go-service-stack" },
+        },
+        type: "Opaque",
+        stringData: secretData(config.secrets.keys, args.secrets),
+      },
+      { ...base, dependsOn: namespaces, additionalSecretOutputs: ["data", "stringData"] },
+    );
+    resources[`Secret/${config.secrets.name}`] = this.secret;
+
+    const foundation = (tiers[1] ?? []).map((object) => {
+      const resource = registerObject(object, { ...base, dependsOn: namespaces });
+      resources[`${object.kind}/${object.metadata.name}`] = resource;
+      return resource;
+    });
+    for (const object of tiers[2] ?? []) {
+      resources[`${object.kind}/${object.metadata.name}`] = registerObject(object, { ...base, dependsOn: [...namespaces, ...foundation, this.secret] });
+    }
+
+    this.resources = resources;
+    this.namespace = pulumi.output(config.namespace);
+    this.registerOutputs({ namespace: this.namespace });
+  }
+}
+
+/** The Secret's data: each provided secret under the key the chart references. */
+export function secretData(
+  keys: ResolvedStack["config"]["secrets"]["keys"],
+  values: Partial<Record<SecretConfigKey, pulumi.Input<string>>>,
+): Record<string, pulumi.Input<string>> {
+  const data: Record<string, pulumi.Input<string>> = {};
+  for (const [configKey, secretKey] of Object.entries(keys) as [SecretConfigKey, string][]) {
+    const value = values[configKey];
+    if (value !== undefined) data[secretKey] = pulumi.secret(value);
+  }
+  return data;
+}
