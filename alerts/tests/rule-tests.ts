@@ -415,7 +415,7 @@ function collectCases(o: ResolvedObservability, withAnnotations: boolean): TestB
       t.silent(fast, 30),
       t.fires(slow, 30, sloLabels("availability")),
     ]);
-    t.add("Availability SLO: 0.8x burn rate respects the budget", scenario(0.8, 150), [t.silent(fast, 140), t.silent(slow, 140)]);
+    t.add("Availability SLO: 0.8x burn rate respects the budget", scenario(0.8, 80), [t.silent(fast, 75), t.silent(slow, 75)]);
     const bad = Math.round(perMinute * budget * 20);
     t.add(
       "Availability SLO: the page resets once the short windows are clean, though long windows still remember",
@@ -441,7 +441,7 @@ function collectCases(o: ResolvedObservability, withAnnotations: boolean): TestB
     };
     t.add("Latency SLO: 20x burn rate pages", scenario(20, 20), [t.fires(fast, 10, sloLabels("latency")), t.fires(slow, 10, sloLabels("latency"))]);
     t.add("Latency SLO: 4x burn rate opens a ticket, does not page", scenario(4, 40), [t.silent(fast, 30), t.fires(slow, 30, sloLabels("latency"))]);
-    t.add("Latency SLO: 0.5x burn rate respects the budget", scenario(0.5, 150), [t.silent(fast, 140), t.silent(slow, 140)]);
+    t.add("Latency SLO: 0.5x burn rate respects the budget", scenario(0.5, 80), [t.silent(fast, 75), t.silent(slow, 75)]);
   }
 
   return t;
