@@ -94,7 +94,7 @@ on_exit() {
           log warn "aborted incomplete multipart upload" key "$FINAL_KEY"
       done
     else
-      log warn "could not list incomplete multipart uploads (S3 unreachable); the bucket lifecycle rule will remove them" key "$FINAL_KEY"
+      log warn "could not list incomplete multipart uploads (S3 unreachable, or no s3:ListBucketMultipartUploads); the bucket lifecycle rule removes them" key "$FINAL_KEY"
     fi
   fi
   [[ -n $WORK ]] && rm -rf "$WORK"
@@ -150,14 +150,15 @@ log info "backup starting" database "$PGDATABASE" host "${PGHOST:-local socket}"
   bucket "$BACKUP_BUCKET" key "$FINAL_KEY" sse "$BACKUP_SSE" client_encryption "$ENCRYPT" \
   endpoint "${AWS_ENDPOINT_URL:-aws default}"
 
-# Fail fast, before a long dump, if the bucket is missing or not reachable with these credentials.
-aws_cli s3api head-bucket --bucket "$BACKUP_BUCKET" >/dev/null 2>"$WORK/stderr" ||
+# Fail fast, before a long dump, if the bucket is missing or not reachable with these credentials, and
+# never overwrite an existing backup (two runs in the same second, or a clock going backwards). One
+# ListObjectsV2 under the prefix does both: the job role may list only under "$BACKUP_PREFIX/", so neither
+# HeadBucket nor a HeadObject 404 would work with it (a missing key answers 403 without s3:ListBucket).
+EXISTING=$(aws_cli s3api list-objects-v2 --bucket "$BACKUP_BUCKET" --prefix "$FINAL_KEY" \
+  --query 'Contents[].Key' --output text 2>"$WORK/stderr") ||
   die "bucket not reachable (missing bucket, wrong credentials or S3 endpoint down)" bucket "$BACKUP_BUCKET" detail "$(err_tail)"
-# Never overwrite an existing backup (two runs in the same second, or a clock going backwards).
-if aws_cli s3api head-object --bucket "$BACKUP_BUCKET" --key "$FINAL_KEY" >/dev/null 2>"$WORK/stderr"; then
+if tr '\t' '\n' <<<"$EXISTING" | grep -q -x -F "$FINAL_KEY"; then
   die "refusing to overwrite an existing backup" key "$FINAL_KEY"
-elif ! grep -q -E '404|Not Found|NoSuchKey' "$WORK/stderr"; then
-  die "cannot check the destination key" key "$FINAL_KEY" detail "$(err_tail)"
 fi
 log info "preflight ok"
 
