@@ -1,0 +1,99 @@
+/**
+ * go-service-stack: typed cdk8s constructs and Pulumi components that put a Go web service into
+ * production on Kubernetes and AWS, the stack configuration schema, and the guardrails (policies)
+ * that stop unsafe manifests and buckets.
+ *
+ * This is the package's only entry point (`import { GoService } from "go-service-stack"`); the
+ * modules behind it are internal and may move between minor versions.
+ *
+ * @packageDocumentation
+ */
+
+// Kubernetes constructs (cdk8s).
+export { GoService } from "./charts/go-service.js";
+export type { AppSettings, GoServiceProps, IngressSettings, ProbeSettings, ResourceSettings, SecretReferences } from "./charts/go-service.js";
+export { AutoscaledReplicas, FixedReplicas, Replicas } from "./charts/replicas.js";
+export type { AutoscaleOptions } from "./charts/replicas.js";
+export { ServiceNetworkPolicy } from "./charts/service-network-policy.js";
+export type { ServiceNetworkPolicyOptions, ServiceNetworkPolicyProps } from "./charts/service-network-policy.js";
+export { ServiceStackChart } from "./charts/service-stack-chart.js";
+export type { ServiceStackChartProps } from "./charts/service-stack-chart.js";
+
+// Backup CronJobs (cdk8s).
+export {
+  BACKUP_CRON_JOB_DEFAULTS,
+  BackupCronJob,
+  BackupServerSideEncryption,
+  DEFAULT_BACKUP_PREFIX,
+  RESTORE_CHECK_DEFAULTS,
+  RestoreCheckCronJob,
+} from "./charts/backup/index.js";
+export type {
+  BackupCronJobProps,
+  BackupDatabase,
+  BackupStorage,
+  CronSchedule,
+  PgSslMode,
+  RestoreCheckCronJobProps,
+  SecretKeyRef,
+} from "./charts/backup/index.js";
+
+// Backup bucket (Pulumi).
+export { BACKUP_BUCKET_DEFAULTS, BACKUP_ENVIRONMENTS, BackupBucket, BackupJobRole, BucketEncryption } from "./infra/backup/index.js";
+export type { BackupBucketArgs, BackupEnvironment, BackupJobAccess, BackupJobRoleArgs, KmsEncryptionOptions } from "./infra/backup/index.js";
+
+// Stack configuration.
+export { stackConfigSchema, secretKeysSchema, SECRET_CONFIG_KEYS } from "./infra/config/schema.js";
+export type { SecretConfigKey, StackConfig } from "./infra/config/schema.js";
+export { resolveStackConfig, resolveStackFile } from "./infra/config/resolve-stack-config.js";
+export type { ResolveOptions, ResolvedStack } from "./infra/config/resolve-stack-config.js";
+export { listStackFiles, readProjectName } from "./infra/config/stack-files.js";
+export type { StackFile } from "./infra/config/stack-files.js";
+export { formatProblems, StackConfigError } from "./infra/config/config-error.js";
+export type { ConfigProblem } from "./infra/config/config-error.js";
+export { ENVIRONMENT_DEFAULTS, ENVIRONMENTS } from "./infra/config/environment-defaults.js";
+export type { Environment, EnvironmentDefaults } from "./infra/config/environment-defaults.js";
+export { buildStackObjects, synthesizeStack } from "./infra/synthesize.js";
+export type { KubernetesObject, SynthesizedStack } from "./infra/synthesize.js";
+
+// Observability: Prometheus rules, ServiceMonitor and their configuration, from one set of props.
+export {
+  buildPrometheusRule,
+  buildRuleGroups,
+  buildServiceMonitor,
+  monitoringConfigSchema,
+  parseMonitoringConfig,
+  renderRuleGroups,
+  resolveObservabilityProps,
+  SIGNALS,
+} from "./alerts/index.js";
+export type {
+  AlertRule,
+  MonitoringConfig,
+  MonitoringConfigInput,
+  ObservabilityProps,
+  PrometheusRuleMetadata,
+  RecordingRule,
+  ResolvedBackup,
+  ResolvedObservability,
+  Rule as AlertingOrRecordingRule,
+  RuleGroup,
+  ServiceMonitorOptions,
+  ServiceScope,
+  Severity as AlertSeverity,
+  SignalId,
+  Team as AlertTeam,
+} from "./alerts/index.js";
+
+// Guardrails.
+export {
+  checkCloudResources,
+  checkKubernetesManifests,
+  CLOUD_RULES,
+  formatObjectRef,
+  formatViolation,
+  KUBERNETES_RULES,
+  mandatoryViolations,
+  runRules,
+} from "./policies/index.js";
+export type { CloudResource, EnforcementLevel, Finding, KubernetesManifest, ObjectRef, PolicyContext, PolicyRule, Violation } from "./policies/index.js";
