@@ -1,0 +1,65 @@
+import type { DeployResult } from "./deploy.js";
+import type { Check } from "./verify.js";
+import { scrubSecretValues } from "./secret-mask.js";
+
+const HEADLINE: Readonly<Record<DeployResult["outcome"], string>> = {
+  succeeded: "✅ deployed and verified",
+  "rolled-back": "↩️ FAILED, rolled back to the last good release (verified)",
+  failed: "❌ FAILED, and the stack is NOT back to a verified release",
+  cancelled: "🛑 cancelled",
+};
+
+/**
+ * The deploy's report, Markdown: outcome first, then what failed, what was rolled back, the final
+ * state of the stack and the timings. Secret values of the stack are scrubbed from it.
+ */
+export function renderDeployReport(result: DeployResult, secretValues: readonly string[] = []): string {
+  const lines: string[] = [];
+  const r = result.release;
+  lines.push(`**Deploy of \`${result.stack}\`: ${HEADLINE[result.outcome]}** (exit code ${result.exitCode})`, "");
+  lines.push(`- release: \`${r.id}\`, program \`${r.sha}\`, image \`${r.image}\``);
+  if (result.previewSummary !== undefined) lines.push(`- preview: ${result.previewSummary}`);
+  lines.push("");
+  if (result.failure !== undefined) lines.push("#### What failed", "", "```text", result.failure.replace(/```/g, "'''"), "```", "");
+  if (result.checks.length > 0) lines.push("#### Verification of the release", "", ...checkTable(result.checks), "");
+  if (result.rollback !== undefined) {
+    const rb = result.rollback;
+    lines.push(
+      "#### Rollback",
+      "",
+      `Re-applied the last good release \`${rb.release.id}\` (program \`${rb.release.sha}\`, image \`${rb.release.image}\`, verified at ${rb.release.verifiedAt}): ${rb.ok ? "**verified**" : "**FAILED**"}.`,
+      "",
+    );
+    if (rb.failure !== undefined) lines.push("```text", rb.failure.replace(/```/g, "'''"), "```", "");
+    if (rb.checks.length > 0) lines.push(...checkTable(rb.checks), "");
+  }
+  lines.push("#### Final state", "", finalState(result), "");
+  const timings = Object.entries(result.timingsMs).map(([k, ms]) => `${k} ${(ms / 1000).toFixed(1)}s`);
+  if (timings.length > 0) lines.push(`Timings: ${timings.join(", ")}.`, "");
+  if (result.notification !== undefined) lines.push(`Notification: ${result.notification}.`, "");
+  return scrubSecretValues(lines.join("\n"), secretValues);
+}
+
+function finalState(result: DeployResult): string {
+  const pending =
+    result.pendingOperations > 0
+      ? ` The state records ${result.pendingOperations} pending operation(s) of an interrupted step: run \`pulumi refresh --stack ${result.stack}\` to reconcile them.`
+      : result.pendingOperations === 0
+        ? " The stack is unlocked and has no pending operation."
+        : "";
+  switch (result.outcome) {
+    case "succeeded":
+      return `The stack runs release \`${result.release.id}\`, recorded as the last good release.${pending}`;
+    case "rolled-back":
+      return `The stack runs the last good release \`${result.rollback?.release.id ?? "?"}\` again. Release \`${result.release.id}\` is not recorded.${pending}`;
+    case "failed":
+      return `The stack is in whatever state the failed step left: look at it before the next deploy.${pending}`;
+    case "cancelled":
+      return `The operation was cancelled cleanly; run the deploy again, or \`npm run deploy -- --stack ${result.stack} --rollback\` to re-apply the last good release.${pending}`;
+  }
+}
+
+function checkTable(checks: readonly Check[]): string[] {
+  const icon = { passed: "✅", failed: "❌", "not run": "➖" } as const;
+  return ["| Check | Result | Detail |", "|---|---|---|", ...checks.map((c) => `| ${c.name} | ${icon[c.status]} ${c.status} | ${c.detail.replace(/\|/g, "\\|").replace(/\r?\n/g, " ")} |`)];
+}

@@ -1,0 +1,360 @@
+import { execFile } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import type { ConfigMap, EngineEvent, Stack } from "@pulumi/pulumi/automation/index.js";
+import { buildSlackMessage, type DeployNotice, sendSlackMessage } from "./notify.js";
+import { operationControl } from "./operation.js";
+import { errorDiagnostics, previewStack } from "./preview.js";
+import { newReleaseId, readReleaseRecord, releaseConfig, releaseMessage, type ReleaseRecord, rollbackMessage, writeReleaseRecord } from "./release-record.js";
+import { summaryText } from "./markdown-report.js";
+import { EXIT, openStack, rephrase, ReleaseError, secretConfigValues, type StackTarget, stripColor } from "./stack-access.js";
+import { type Check, checkRollouts, checkServiceEndpoints, clusterAccess, type ObjectRef, smokeTest, unreachableReason, type VerifyTargets } from "./verify.js";
+
+const execFileAsync = promisify(execFile);
+
+/** The config key holding the service image, and the one holding cluster access. */
+const IMAGE_KEY = "go-service:image";
+const KUBERNETES_KEY = "go-service:kubernetes";
+
+export interface DeployOptions {
+  readonly target: StackTarget;
+  /** Apply exactly this saved plan (`preview --save-plan`); the update fails if anything drifted. */
+  readonly planFile?: string;
+  /**
+   * Deadline, in seconds, for the update (which waits for the Deployment rollout) and then for the
+   * rollout check. Past it, the update is cancelled and the release counts as failed. @default 600
+   */
+  readonly rolloutTimeoutSeconds?: number;
+  /** Base URL for `GET /health` and `GET /ready`; a failure fails the release. @default - the stack's `serviceUrl` output, skipped (and reported "not run") when it cannot be reached from here */
+  readonly smokeUrl?: string;
+  /** Skip the HTTP smoke tests. @default false */
+  readonly skipSmoke?: boolean;
+  /** Seconds the smoke tests retry before failing. @default 60 */
+  readonly smokeTimeoutSeconds?: number;
+  /** Re-apply the last good release instead of deploying the checkout. @default false */
+  readonly rollbackOnly?: boolean;
+  /** Aborted on Ctrl-C: the running operation is cancelled cleanly and nothing else is started. */
+  readonly signal?: AbortSignal;
+  /** Progress for a person (one line per step). */
+  readonly log?: (line: string) => void;
+  /** The CLI's own progress output. */
+  readonly onCliOutput?: (text: string) => void;
+  /** Slack incoming webhook (`SLACK_WEBHOOK_URL`). @default - no notification */
+  readonly slackWebhookUrl?: string;
+  /** Link to the CI run, for the notification. */
+  readonly runUrl?: string;
+  readonly now?: () => Date;
+}
+
+/** A release as deployed: program revision and image. */
+export interface ReleaseRef {
+  readonly id: string;
+  readonly sha: string;
+  readonly image: string;
+}
+
+export interface DeployResult {
+  readonly exitCode: number;
+  readonly outcome: DeployNotice["outcome"];
+  readonly stack: string;
+  readonly release: ReleaseRef;
+  /** The preview's one-line summary. */
+  readonly previewSummary?: string;
+  /** What failed, in a few lines. */
+  readonly failure?: string;
+  readonly checks: readonly Check[];
+  /** The release re-applied after the failure, and its verification. */
+  readonly rollback?: { readonly release: ReleaseRecord; readonly ok: boolean; readonly checks: readonly Check[]; readonly failure?: string };
+  /** Stack state after the run: pending operations left by an interrupted operation. */
+  readonly pendingOperations: number;
+  readonly timingsMs: Readonly<Record<string, number>>;
+  readonly notification?: string;
+}
+
+class Timer {
+  readonly timings: Record<string, number> = {};
+  async time<T>(label: string, fn: () => Promise<T>): Promise<T> {
+    const start = performance.now();
+    try {
+      return await fn();
+    } finally {
+      this.timings[label] = Math.round(performance.now() - start);
+    }
+  }
+}
+
+/**
+ * Preview, update, verify; on failure, re-apply the last good release and verify it. Never throws for
+ * a failed release (the result says what happened); throws {@link ReleaseError} for a held lock or an
+ * unusable stack before anything was changed.
+ */
+export async function deploy(options: DeployOptions): Promise<DeployResult> {
+  const log = options.log ?? (() => undefined);
+  const now = options.now ?? (() => new Date());
+  const timeout = options.rolloutTimeoutSeconds ?? 600;
+  const timer = new Timer();
+  const started = performance.now();
+  const { target } = options;
+
+  const stack = await openStack(target);
+  const secrets = await secretConfigValues(stack);
+  const config = await stack.getAllConfig();
+  const lastGood = await readReleaseRecord(stack);
+  const sha = await gitHead(target.workDir);
+  const release: ReleaseRef = { id: newReleaseId(sha, now()), sha, image: config[IMAGE_KEY]?.value ?? "" };
+
+  const finish = async (result: Omit<DeployResult, "timingsMs" | "stack" | "release" | "pendingOperations" | "notification">): Promise<DeployResult> => {
+    const pendingOperations = await countPendingOperations(stack);
+    const notice: DeployNotice = {
+      stack: target.stackName,
+      outcome: result.outcome,
+      sha: release.sha,
+      image: release.image,
+      durationSeconds: Math.round((performance.now() - started) / 1000),
+      ...(result.failure === undefined ? {} : { failure: result.failure }),
+      ...(result.rollback?.ok === true ? { rolledBackTo: result.rollback.release } : {}),
+      ...(options.runUrl === undefined ? {} : { runUrl: options.runUrl }),
+    };
+    const notification = options.slackWebhookUrl === undefined ? undefined : await sendSlackMessage(options.slackWebhookUrl, buildSlackMessage(notice, secrets));
+    return { ...result, stack: target.stackName, release, pendingOperations, timingsMs: timer.timings, ...(notification === undefined ? {} : { notification }) };
+  };
+
+  if (options.rollbackOnly === true) {
+    if (lastGood === undefined) return finish({ exitCode: EXIT.failed, outcome: "failed", failure: "no last good release is recorded for this stack", checks: [] });
+    log(`re-applying the last good release ${lastGood.id} (${lastGood.sha.slice(0, 12)}, ${lastGood.image})`);
+    const rollback = await timer.time("rollback", () => reapplyRelease(stack, lastGood, options, timeout));
+    return finish({
+      exitCode: rollback.ok ? EXIT.ok : rollback.interrupted ? EXIT.cancelled : EXIT.failed,
+      outcome: rollback.ok ? "succeeded" : rollback.interrupted ? "cancelled" : "failed",
+      checks: [],
+      rollback,
+      ...(rollback.failure === undefined ? {} : { failure: rollback.failure }),
+    });
+  }
+
+  log(`release ${release.id}: ${target.stackName} at ${sha.slice(0, 12)}, image ${release.image}`);
+  if (await programIsDirty(target.workDir)) log("warning: the program has uncommitted changes; the recorded revision does not include them");
+
+  // 1. Preview: a release that cannot even be planned changes nothing.
+  const preview = await timer.time("preview", () => previewStack(stack, { ...(options.signal === undefined ? {} : { signal: options.signal }) }));
+  const previewSummary = summaryText(preview.counts);
+  log(`preview: ${preview.ok ? previewSummary : "failed"}`);
+  if (!preview.ok) {
+    return finish({ exitCode: EXIT.failed, outcome: "failed", previewSummary, failure: `preview failed, nothing was changed:\n${preview.errors.join("\n")}`, checks: [] });
+  }
+
+  // 2. Update.
+  log(`update${options.planFile === undefined ? "" : ` (plan ${options.planFile})`}, deadline ${timeout}s`);
+  const update = await timer.time("update", () => runUpdate(stack, releaseMessage(release.id), options, timeout));
+  if (update.interrupted) {
+    return finish({ exitCode: EXIT.cancelled, outcome: "cancelled", previewSummary, failure: "interrupted (Ctrl-C): the update was cancelled cleanly; nothing was rolled back", checks: [] });
+  }
+
+  // 3. Verify.
+  let checks: Check[] = [];
+  let failure = update.failure;
+  if (failure === undefined) {
+    checks = await timer.time("verify", () => verifyStack(stack, config, options, timeout));
+    const failed = checks.filter((c) => c.status === "failed");
+    if (failed.length > 0) failure = `verification failed: ${failed.map((c) => `${c.name}: ${c.detail}`).join("; ")}`;
+  } else {
+    // What the cluster says about the rollout the update was waiting for.
+    checks = await verifyRolloutsOnly(stack, config, options);
+  }
+  if (failure === undefined) {
+    const record: ReleaseRecord = { ...release, verifiedAt: now().toISOString() };
+    await writeReleaseRecord(stack, record);
+    log(`verified and recorded as the last good release (${release.id})`);
+    return finish({ exitCode: EXIT.ok, outcome: "succeeded", previewSummary, checks });
+  }
+
+  // 4. Roll back.
+  log(`release failed: ${failure}`);
+  if (options.signal?.aborted === true) {
+    return finish({ exitCode: EXIT.cancelled, outcome: "cancelled", previewSummary, failure, checks });
+  }
+  if (lastGood === undefined) {
+    return finish({ exitCode: EXIT.failed, outcome: "failed", previewSummary, failure: `${failure}\nno last good release is recorded: nothing to roll back to`, checks });
+  }
+  log(`rolling back: re-applying the last good release ${lastGood.id} (${lastGood.sha.slice(0, 12)}, ${lastGood.image})`);
+  const rollback = await timer.time("rollback", () => reapplyRelease(stack, lastGood, options, timeout));
+  log(rollback.ok ? "rollback verified" : `rollback failed: ${rollback.failure ?? ""}`);
+  return finish({
+    exitCode: rollback.ok ? EXIT.rolledBack : rollback.interrupted ? EXIT.cancelled : EXIT.failed,
+    outcome: rollback.ok ? "rolled-back" : rollback.interrupted ? "cancelled" : "failed",
+    previewSummary,
+    failure,
+    checks,
+    rollback,
+  });
+}
+
+interface UpdateOutcome {
+  readonly failure?: string;
+  readonly interrupted: boolean;
+  readonly events: readonly EngineEvent[];
+}
+
+async function runUpdate(stack: Stack, message: string, options: DeployOptions, timeoutSeconds: number): Promise<UpdateOutcome> {
+  const control = operationControl(options.signal, timeoutSeconds);
+  const events: EngineEvent[] = [];
+  const onOutput = (text: string): void => {
+    control.onCliOutput(text);
+    options.onCliOutput?.(text);
+  };
+  try {
+    await stack.up({
+      message,
+      onEvent: (event) => events.push(event),
+      onOutput,
+      onError: onOutput,
+      signal: control.signal,
+      ...(options.planFile === undefined ? {} : { plan: options.planFile }),
+    });
+    return { interrupted: false, events };
+  } catch (error) {
+    const phrased = rephrase(error, stack.name);
+    if (phrased instanceof ReleaseError) throw phrased;
+    const why = control.reason();
+    if (why === "interrupted") return { interrupted: true, events };
+    const diagnostics = errorDiagnostics(events);
+    const detail = diagnostics.length > 0 ? diagnostics.join("\n") : phrased.message;
+    const failure =
+      why === "timeout"
+        ? `the update did not finish within the rollout deadline of ${timeoutSeconds}s and was cancelled${detail === "" ? "" : `:\n${detail}`}`
+        : `the update failed:\n${detail}`;
+    return { failure, interrupted: false, events };
+  } finally {
+    control.dispose();
+  }
+}
+
+/** The Deployments and Services of the stack, from its state (what the program really registered). */
+export async function verifyTargets(stack: Stack): Promise<VerifyTargets> {
+  const state = (await stack.exportStack()).deployment as { resources?: { type: string; delete?: boolean; outputs?: { metadata?: { name?: string; namespace?: string } } }[] };
+  const refs = (type: string): ObjectRef[] =>
+    (state.resources ?? [])
+      .filter((r) => r.type === type && r.delete !== true && r.outputs?.metadata?.name !== undefined)
+      .map((r) => ({ name: r.outputs?.metadata?.name ?? "", namespace: r.outputs?.metadata?.namespace ?? "default" }));
+  return { deployments: refs("kubernetes:apps/v1:Deployment"), services: refs("kubernetes:core/v1:Service") };
+}
+
+async function verifyStack(stack: Stack, config: ConfigMap, options: DeployOptions, timeoutSeconds: number): Promise<Check[]> {
+  const access = clusterAccess(configObject(config, KUBERNETES_KEY), stack.workspace.workDir, options.target.envVars ?? {});
+  const targets = await verifyTargets(stack);
+  const checks = [...(await checkRollouts(access, targets.deployments, timeoutSeconds)), ...(await checkServiceEndpoints(access, targets.services))];
+  if (options.skipSmoke === true) return [...checks, { name: "HTTP smoke tests", status: "not run", detail: "skipped (--no-smoke)" }];
+  let url = options.smokeUrl;
+  if (url === undefined) {
+    const outputs = await stack.outputs();
+    const derived = outputs.serviceUrl?.value;
+    if (typeof derived !== "string") return [...checks, { name: "HTTP smoke tests", status: "not run", detail: "no URL: pass --smoke-url (the stack has no serviceUrl output)" }];
+    const reason = await unreachableReason(derived);
+    if (reason !== undefined) return [...checks, { name: "HTTP smoke tests", status: "not run", detail: `no URL reachable: ${reason} (pass --smoke-url to make them mandatory)` }];
+    url = derived;
+  }
+  return [...checks, ...(await smokeTest(url, { timeoutSeconds: options.smokeTimeoutSeconds ?? 60 }))];
+}
+
+/** After a failed update: the rollout state as the API server reports it, without waiting. */
+async function verifyRolloutsOnly(stack: Stack, config: ConfigMap, options: DeployOptions): Promise<Check[]> {
+  try {
+    const access = clusterAccess(configObject(config, KUBERNETES_KEY), stack.workspace.workDir, options.target.envVars ?? {});
+    return await checkRollouts(access, (await verifyTargets(stack)).deployments, 5);
+  } catch {
+    return [];
+  }
+}
+
+function configObject(config: ConfigMap, key: string): unknown {
+  const entry = config[key] as { value: string; objectValue?: unknown } | undefined;
+  if (entry === undefined) return undefined;
+  if (entry.objectValue !== undefined) return entry.objectValue;
+  try {
+    return JSON.parse(entry.value) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+interface RollbackOutcome {
+  readonly release: ReleaseRecord;
+  readonly ok: boolean;
+  readonly interrupted: boolean;
+  readonly checks: readonly Check[];
+  readonly failure?: string;
+}
+
+/** Untracked paths of the checkout a release's program needs at run time (packages, the local cluster's kubeconfig). */
+const SHARED_PATHS = ["node_modules", ".cluster"];
+
+/**
+ * Re-applies a recorded release: its program from a git worktree of its commit, its config from the
+ * stack's history, then the same verification as a deploy (smoke tests included).
+ */
+async function reapplyRelease(stack: Stack, record: ReleaseRecord, options: DeployOptions, timeoutSeconds: number): Promise<RollbackOutcome> {
+  const repo = options.target.workDir;
+  const dir = mkdtempSync(path.join(tmpdir(), "go-service-release-"));
+  const worktree = path.join(dir, "program");
+  try {
+    const config = await releaseConfig(stack, record);
+    await execFileAsync("git", ["-C", repo, "worktree", "add", "--detach", worktree, record.sha]);
+    const programDir = path.join(worktree, path.relative(await gitTopLevel(repo), repo));
+    for (const shared of SHARED_PATHS) {
+      const from = path.join(repo, shared);
+      if (existsSync(from) && !existsSync(path.join(programDir, shared))) symlinkSync(from, path.join(programDir, shared));
+    }
+    const old = await openStack({ ...options.target, workDir: programDir });
+    // The secrets provider settings are the stack's current ones; the config is the release's.
+    const settings = await stack.workspace.stackSettings(stack.name);
+    await old.workspace.saveStackSettings(old.name, { ...settings, config: {} });
+    await old.setAllConfigJson(JSON.stringify(config));
+    const update = await runUpdate(old, rollbackMessage(record.id), { ...options, planFile: undefined }, timeoutSeconds);
+    if (update.interrupted) return { release: record, ok: false, interrupted: true, checks: [], failure: "interrupted (Ctrl-C) during the rollback" };
+    if (update.failure !== undefined) return { release: record, ok: false, interrupted: false, checks: await verifyRolloutsOnly(old, config, options), failure: update.failure };
+    const checks = await verifyStack(old, config, options, timeoutSeconds);
+    const failed = checks.filter((c) => c.status === "failed");
+    return {
+      release: record,
+      ok: failed.length === 0,
+      interrupted: false,
+      checks,
+      ...(failed.length === 0 ? {} : { failure: `verification of the rolled-back release failed: ${failed.map((c) => `${c.name}: ${c.detail}`).join("; ")}` }),
+    };
+  } catch (error) {
+    const phrased = rephrase(error, stack.name);
+    return { release: record, ok: false, interrupted: false, checks: [], failure: stripColor(phrased.message) };
+  } finally {
+    await execFileAsync("git", ["-C", repo, "worktree", "remove", "--force", worktree]).catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+    await execFileAsync("git", ["-C", repo, "worktree", "prune"]).catch(() => undefined);
+  }
+}
+
+async function gitHead(dir: string): Promise<string> {
+  const { stdout } = await execFileAsync("git", ["-C", dir, "rev-parse", "HEAD"]);
+  return stdout.trim();
+}
+
+async function gitTopLevel(dir: string): Promise<string> {
+  const { stdout } = await execFileAsync("git", ["-C", dir, "rev-parse", "--show-toplevel"]);
+  return stdout.trim();
+}
+
+/** Tracked program files with uncommitted changes (a recorded SHA would not reproduce them). */
+async function programIsDirty(dir: string): Promise<boolean> {
+  const { stdout } = await execFileAsync("git", ["-C", dir, "status", "--porcelain", "--untracked-files=no", "--", "infra", "charts", "Pulumi.yaml", "package.json", "package-lock.json"]);
+  return stdout.trim() !== "";
+}
+
+/** Operations an interrupted update left pending in the state (0 when it was cancelled cleanly). */
+export async function countPendingOperations(stack: Stack): Promise<number> {
+  try {
+    const state = (await stack.exportStack()).deployment as { pending_operations?: unknown[] };
+    return state.pending_operations?.length ?? 0;
+  } catch {
+    return -1;
+  }
+}

@@ -1,0 +1,169 @@
+import type { ChangeCounts, PropertyChange, ResourceChange } from "./resource-changes.js";
+import { riskyChanges } from "./risky-changes.js";
+import { SECRET_MARK, UNKNOWN_VALUE, scrubSecretValues } from "./secret-mask.js";
+
+/** GitHub rejects comments over 65,536 characters; the margin leaves room for the workflow's own lines. */
+export const GITHUB_COMMENT_LIMIT = 65_536;
+export const DEFAULT_REPORT_LIMIT = 60_000;
+
+/** Everything a preview report shows. */
+export interface PreviewReportInput {
+  /** The stack name (`staging`). */
+  readonly stack: string;
+  readonly counts: ChangeCounts;
+  readonly changes: readonly ResourceChange[];
+  /** Error diagnostics of the operation (a failed preview explains itself here). */
+  readonly errors?: readonly string[];
+  /** Lines shown under the summary (program revision, plan file...). */
+  readonly notes?: readonly string[];
+  /** Secret values to scrub from the text whatever happens (the stack's secret config values). */
+  readonly secretValues?: readonly string[];
+}
+
+export interface RenderOptions {
+  /** Maximum length of the Markdown, in UTF-16 code units as GitHub counts them. @default 60_000 */
+  readonly maxChars?: number;
+  /** Where the full report is, named in the truncation note. @default "the full report artifact" */
+  readonly fullReportName?: string;
+}
+
+export interface RenderedReport {
+  readonly markdown: string;
+  /** Changed resources left out to stay under the limit. */
+  readonly omitted: number;
+}
+
+/** The hidden marker CI uses to find and update this stack's comment instead of adding one. */
+export function commentMarker(stack: string): string {
+  return `<!-- preview:${stack} -->`;
+}
+
+/** `0 to create, 1 to update, 0 to replace, 0 to delete (14 unchanged)`. */
+export function summaryText(counts: ChangeCounts): string {
+  return `${counts.create} to create, ${counts.update} to update, ${counts.replace} to replace, ${counts.delete} to delete (${counts.same} unchanged)`;
+}
+
+const OP_ICON: Readonly<Record<ResourceChange["op"], string>> = { create: "🟢", update: "🟡", replace: "🟠", delete: "🔴" };
+const SEVERITY_ICON = { blocked: "🛑", "data-loss": "🚨", downtime: "⚠️" } as const;
+
+/**
+ * The preview as Markdown: the one-line summary first, then the risky changes called out, errors,
+ * and the changed resources grouped by kind with their property-level diff. When the whole does not
+ * fit in `maxChars`, resources are condensed, then left out, with a note pointing to the full report.
+ */
+export function renderPreviewMarkdown(input: PreviewReportInput, options: RenderOptions = {}): RenderedReport {
+  const maxChars = options.maxChars ?? DEFAULT_REPORT_LIMIT;
+  const secrets = input.secretValues ?? [];
+  const scrub = (text: string): string => scrubSecretValues(text, secrets);
+
+  const head: string[] = [];
+  const failed = (input.errors?.length ?? 0) > 0;
+  head.push(`**Preview of \`${input.stack}\`${failed ? " failed" : ""}**: ${summaryText(input.counts)}`, "");
+  for (const note of input.notes ?? []) head.push(`${note}  `);
+  if ((input.notes?.length ?? 0) > 0) head.push("");
+
+  const risky = riskyChanges(input.changes);
+  if (risky.length > 0) {
+    head.push("> [!CAUTION]", "> **Read before merging: this change deletes or replaces resources.**", ">");
+    for (const r of risky) head.push(`> ${SEVERITY_ICON[r.severity]} \`${r.change.type}\` \`${r.change.name}\` ${r.reason}.`);
+    head.push("");
+  }
+  if (failed) {
+    head.push("#### Errors", "", "```text", ...(input.errors ?? []).map((e) => e.replace(/```/g, "'''").trimEnd()), "```", "");
+  }
+  if (input.changes.length === 0 && !failed) head.push("No changes.", "");
+
+  const tail = ["", commentMarker(input.stack), ""];
+  const headText = scrub(head.join("\n"));
+  const tailText = tail.join("\n");
+  let budget = maxChars - headText.length - tailText.length;
+
+  const body: string[] = [];
+  let omitted = 0;
+  let currentType: string | undefined;
+  const changes = input.changes;
+  for (let i = 0; i < changes.length; i += 1) {
+    const change = changes[i] as ResourceChange;
+    const groupHeader = change.type === currentType ? "" : `#### ${kindOf(change.type)} (\`${change.type}\`)\n\n`;
+    const note = truncationNote(changes.length - i, options.fullReportName);
+    const full = scrub(groupHeader + renderResource(change, false));
+    const condensed = scrub(groupHeader + renderResource(change, true));
+    // Keep room for the note that says what was left out, unless this is the last resource.
+    const reserve = i === changes.length - 1 ? 0 : note.length;
+    if (full.length + reserve <= budget) {
+      body.push(full);
+      budget -= full.length;
+    } else if (condensed.length + reserve <= budget) {
+      body.push(condensed);
+      budget -= condensed.length;
+    } else {
+      omitted = changes.length - i;
+      body.push(note);
+      break;
+    }
+    currentType = change.type;
+  }
+  return { markdown: headText + body.join("") + tailText, omitted };
+}
+
+function truncationNote(count: number, fullReportName = "the full report artifact"): string {
+  return `\n> [!NOTE]\n> ${count} more changed resource(s) are not shown: the comment has a size limit. See ${fullReportName}.\n`;
+}
+
+/** `Deployment` from `kubernetes:apps/v1:Deployment`. */
+export function kindOf(type: string): string {
+  return type.slice(type.lastIndexOf(":") + 1);
+}
+
+function renderResource(change: ResourceChange, condensed: boolean): string {
+  const lines: string[] = [];
+  const flags = [change.protect ? "🔒 protected" : "", change.retainOnDelete ? "retainOnDelete" : ""].filter((f) => f !== "");
+  lines.push(`${OP_ICON[change.op]} **${change.op}** \`${change.name}\`${flags.length > 0 ? ` (${flags.join(", ")})` : ""}`);
+  if (change.op === "replace" && change.replaceKeys.length > 0) {
+    lines.push("", `Replaced because ${change.replaceKeys.map((k) => `\`${k}\``).join(", ")} changed.`);
+  }
+  const rows = change.op === "create" || change.op === "delete" ? change.highlights : change.properties;
+  if (condensed && rows.length > 0) {
+    lines.push("", `_${rows.length} property change(s), shown in the full report._`);
+  } else if (rows.length > 0) {
+    if (change.op === "create" || change.op === "delete") {
+      lines.push("", "| Property | Value |", "|---|---|");
+      for (const row of rows) lines.push(`| ${cell(row.label)} | ${value(row.after)} |`);
+    } else {
+      lines.push("", "| Property | Before | After |", "|---|---|---|");
+      for (const row of rows) lines.push(propertyRow(row));
+    }
+  }
+  return `${lines.join("\n")}\n\n`;
+}
+
+function propertyRow(row: PropertyChange): string {
+  const label = `${cell(row.label)}${row.replaces ? " ⚠️ _forces replacement_" : ""}`;
+  const before = row.kind === "add" ? "_(absent)_" : value(row.before);
+  const after = row.kind === "delete" ? "_(removed)_" : value(row.after);
+  return `| ${label} | ${before} | ${after} |`;
+}
+
+const MAX_VALUE_CHARS = 300;
+
+/** A value as a table cell: code for data, words for what is not data (absent, secret, unknown). */
+export function value(v: unknown): string {
+  if (v === undefined) return "_(absent)_";
+  if (v === SECRET_MARK) return "`[secret]`";
+  if (v === UNKNOWN_VALUE) return "_(known after update)_";
+  let text = typeof v === "string" ? v : JSON.stringify(v, (_key, inner: unknown) => (inner === UNKNOWN_VALUE ? "(known after update)" : inner));
+  if (text.length > MAX_VALUE_CHARS) text = `${text.slice(0, MAX_VALUE_CHARS)}…`;
+  return code(text);
+}
+
+/** Text in a table cell: pipes escaped, line breaks kept visible. */
+function cell(text: string): string {
+  return code(text);
+}
+
+function code(text: string): string {
+  const escaped = text.replace(/\|/g, "\\|").replace(/\r?\n/g, "⏎");
+  const fence = escaped.includes("`") ? "``" : "`";
+  const pad = fence === "``" ? " " : "";
+  return `${fence}${pad}${escaped}${pad}${fence}`;
+}
