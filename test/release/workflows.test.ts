@@ -1,0 +1,161 @@
+// The CI workflows users of this stack run: structure (what must hold for previews and deploys to be
+// safe), then actionlint (expressions, action inputs, shellcheck of every run: script).
+import { spawnSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { homedir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { parse } from "yaml";
+import { describe, expect, it } from "vitest";
+import { commentMarker } from "../../infra/release/markdown-report.js";
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const workflowDir = path.join(repoRoot, ".github/workflows");
+
+interface Step {
+  name?: string;
+  uses?: string;
+  run?: string;
+  with?: Record<string, unknown>;
+  env?: Record<string, string>;
+  if?: string;
+}
+interface Job {
+  uses?: string;
+  needs?: string | string[];
+  with?: Record<string, unknown>;
+  secrets?: unknown;
+  environment?: string | { name: string; url?: string };
+  concurrency?: { group: string; "cancel-in-progress": boolean };
+  strategy?: { matrix: Record<string, unknown> };
+  steps?: Step[];
+  env?: Record<string, string>;
+  if?: string;
+  permissions?: Record<string, string>;
+}
+interface Workflow {
+  name: string;
+  on: Record<string, unknown>;
+  permissions?: Record<string, string>;
+  concurrency?: { group: string; "cancel-in-progress": boolean };
+  jobs: Record<string, Job>;
+}
+
+function workflow(file: string): Workflow {
+  return parse(readFileSync(path.join(workflowDir, file), "utf8")) as Workflow;
+}
+const files = readdirSync(workflowDir).filter((f) => /\.ya?ml$/.test(f)).sort();
+const allSteps = (w: Workflow): Step[] => Object.values(w.jobs).flatMap((j) => j.steps ?? []);
+
+describe("workflow files", () => {
+  it("are the three expected ones", () => {
+    expect(files).toEqual(["deploy-stack.yml", "deploy.yml", "preview.yml"]);
+  });
+
+  it.each(files)("%s pins every action to a major version tag or a commit", (file) => {
+    for (const step of allSteps(workflow(file))) {
+      if (step.uses !== undefined) expect(step.uses, `${file}: ${step.uses}`).toMatch(/^[\w.-]+\/[\w.-]+(\/[\w./-]+)?@(v\d+(\.\d+){0,2}|[0-9a-f]{40})$/);
+    }
+  });
+
+  it.each(files)("%s never interpolates secrets or event data into a run: script (they go through env:)", (file) => {
+    for (const step of allSteps(workflow(file))) {
+      expect(step.run ?? "", `${file}: ${step.name ?? step.run}`).not.toMatch(/\$\{\{\s*(secrets\.|github\.event\.|inputs\.|vars\.)/);
+    }
+  });
+
+  it.each(files)("%s contains no literal credential", (file) => {
+    const text = readFileSync(path.join(workflowDir, file), "utf8");
+    for (const key of ["PULUMI_CONFIG_PASSPHRASE", "PULUMI_BACKEND_URL", "SLACK_WEBHOOK_URL"]) {
+      for (const match of text.matchAll(new RegExp(`${key}:\\s*(.+)`, "g"))) expect(match[1], `${file}: ${key}`).toMatch(/^\$\{\{\s*secrets\.[A-Z_]+\s*\}\}$/);
+    }
+  });
+});
+
+describe("preview.yml (pull requests)", () => {
+  const w = workflow("preview.yml");
+  const job = w.jobs.preview as Job;
+  const steps = job.steps ?? [];
+
+  it("runs on pull requests to main, one job per environment", () => {
+    expect(Object.keys(w.on)).toEqual(["pull_request"]);
+    expect(job.strategy?.matrix.stack).toEqual(["staging", "production"]);
+    expect(job.if).toContain("github.event.pull_request.head.repo.full_name == github.repository");
+  });
+
+  it("may comment on the pull request, and nothing more than read the code", () => {
+    expect(w.permissions).toEqual({ contents: "read", "pull-requests": "write", "id-token": "write" });
+  });
+
+  it("previews with the backend and the passphrase from repository secrets, and saves the plan", () => {
+    expect(job.env).toMatchObject({ PULUMI_BACKEND_URL: "${{ secrets.PULUMI_BACKEND_URL }}", PULUMI_CONFIG_PASSPHRASE: "${{ secrets.PULUMI_CONFIG_PASSPHRASE }}" });
+    const preview = steps.find((s) => s.run?.includes("npm run --silent preview --"));
+    expect(preview?.run).toContain('--stack "$STACK" --save-plan "reports/plan-$STACK.json"');
+  });
+
+  it("updates the environment's comment found by the same hidden marker the report ends with, or creates it", () => {
+    const script = String(steps.find((s) => s.uses?.startsWith("actions/github-script@"))?.with?.script);
+    const markerTemplate = /const marker = `(.+)`;/.exec(script)?.[1];
+    expect(markerTemplate?.replace("${stack}", "staging")).toBe(commentMarker("staging"));
+    expect(script).toContain("c.body?.includes(marker)");
+    expect(script.indexOf("updateComment")).toBeLessThan(script.indexOf("createComment"));
+    expect(script).toContain("github.paginate");
+  });
+
+  it("uploads the full report and the plan as artifacts, even when the preview failed", () => {
+    const upload = steps.find((s) => s.uses?.startsWith("actions/upload-artifact@"));
+    expect(upload?.if).toBe("always()");
+    expect(String(upload?.with?.path)).toContain("reports/preview-${{ matrix.stack }}.full.md");
+  });
+});
+
+describe("deploy.yml and deploy-stack.yml (merges to main)", () => {
+  const w = workflow("deploy.yml");
+  const stackWorkflow = workflow("deploy-stack.yml");
+  const job = stackWorkflow.jobs.deploy as Job;
+  const steps = job.steps ?? [];
+
+  it("deploys staging, then production, on pushes to main", () => {
+    expect(w.on).toHaveProperty("push", { branches: ["main"] });
+    expect(w.jobs.staging).toMatchObject({ uses: "./.github/workflows/deploy-stack.yml", with: { stack: "staging", environment: "staging" } });
+    expect(w.jobs.production).toMatchObject({ needs: "staging", uses: "./.github/workflows/deploy-stack.yml", with: { stack: "production", environment: "production" } });
+  });
+
+  it("runs each deploy in its GitHub environment (production's required reviewers are the manual approval)", () => {
+    expect(job.environment).toMatchObject({ name: "${{ inputs.environment }}" });
+  });
+
+  it("never cancels a running deploy of a stack; a newer one waits", () => {
+    expect(job.concurrency).toEqual({ group: "deploy-${{ inputs.stack }}", "cancel-in-progress": false });
+  });
+
+  it("checks out the whole history, which the rollback's git worktree needs", () => {
+    expect(steps.find((s) => s.uses?.startsWith("actions/checkout@"))?.with).toEqual({ "fetch-depth": 0 });
+  });
+
+  it("takes the backend, passphrase and Slack webhook from secrets, and runs npm run deploy", () => {
+    expect(job.env).toMatchObject({
+      PULUMI_BACKEND_URL: "${{ secrets.PULUMI_BACKEND_URL }}",
+      PULUMI_CONFIG_PASSPHRASE: "${{ secrets.PULUMI_CONFIG_PASSPHRASE }}",
+      SLACK_WEBHOOK_URL: "${{ secrets.SLACK_WEBHOOK_URL }}",
+    });
+    expect(steps.some((s) => s.run?.includes('npm run --silent deploy -- "${args[@]}"'))).toBe(true);
+  });
+});
+
+/** actionlint, as scripts/ci/install-actionlint.sh installs it. */
+function actionlintPath(): string {
+  const version = /^ACTIONLINT_VERSION=(\S+)$/m.exec(readFileSync(path.join(repoRoot, "scripts/ci/install-actionlint.sh"), "utf8"))?.[1];
+  const root = process.env.GO_SERVICE_STACK_TOOLS ?? path.join(homedir(), ".cache/go-service-stack/tools");
+  const cached = path.join(root, `actionlint-${version ?? "?"}`, "actionlint");
+  if (existsSync(cached)) return cached;
+  throw new Error("actionlint is not installed: run `bash scripts/ci/install-actionlint.sh` (builds it from the Go module proxy, cached)");
+}
+
+describe("actionlint", () => {
+  it("finds no problem in any workflow (shellcheck included when it is installed)", () => {
+    const result = spawnSync(actionlintPath(), ["-no-color", "-oneline", ...files.map((f) => path.join(".github/workflows", f))], { cwd: repoRoot, encoding: "utf8" });
+    expect(result.stdout + result.stderr).toBe("");
+    expect(result.status).toBe(0);
+  });
+});
