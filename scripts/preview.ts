@@ -1,0 +1,80 @@
+/**
+ * npm run preview -- --stack <name> [--save-plan <file>] [--out <file>] [--max-chars <n>] [--events <file>]
+ *
+ * Previews the stack and writes a Markdown report: to stdout and `reports/preview-<stack>.md` (sized
+ * for a GitHub comment), the complete one to `reports/preview-<stack>.full.md`. Exit codes: 0 the
+ * preview ran, 2 it failed (the report says why), 3 the stack is locked, 64 bad usage, 130 interrupted.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { execFileSync } from "node:child_process";
+import { renderPreviewMarkdown } from "../infra/release/markdown-report.js";
+import { previewStack } from "../infra/release/preview.js";
+import { scrubSecretValues } from "../infra/release/secret-mask.js";
+import { EXIT, openStack, ReleaseError, secretConfigValues } from "../infra/release/stack-access.js";
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      stack: { type: "string" },
+      "save-plan": { type: "string" },
+      out: { type: "string" },
+      "max-chars": { type: "string" },
+      events: { type: "string" },
+      cwd: { type: "string" },
+    },
+    strict: true,
+  });
+  const stackName = values.stack;
+  if (stackName === undefined || stackName === "") {
+    console.error("usage: npm run preview -- --stack <name> [--save-plan <file>] [--out <file>] [--max-chars <n>]");
+    return EXIT.usage;
+  }
+  const workDir = path.resolve(values.cwd ?? repoRoot);
+  const out = path.resolve(values.out ?? path.join(workDir, "reports", `preview-${stackName}.md`));
+  const full = out.replace(/\.md$/, "") + ".full.md";
+  const maxChars = values["max-chars"] === undefined ? undefined : Number(values["max-chars"]);
+  if (maxChars !== undefined && !(maxChars > 0)) {
+    console.error(`--max-chars must be a positive number (got ${values["max-chars"]})`);
+    return EXIT.usage;
+  }
+
+  const interrupt = new AbortController();
+  process.once("SIGINT", () => {
+    console.error("interrupted: cancelling the preview...");
+    interrupt.abort();
+  });
+
+  const stack = await openStack({ stackName, workDir });
+  const secretValues = await secretConfigValues(stack);
+  const planFile = values["save-plan"] === undefined ? undefined : path.resolve(values["save-plan"]);
+  console.error(`previewing ${stackName}...`);
+  const outcome = await previewStack(stack, { signal: interrupt.signal, ...(planFile === undefined ? {} : { planFile }) });
+
+  const sha = execFileSync("git", ["-C", workDir, "rev-parse", "HEAD"], { encoding: "utf8" }).trim();
+  const notes = [`Program \`${sha}\`.`];
+  if (planFile !== undefined && outcome.ok) notes.push(`Plan saved: \`${path.basename(planFile)}\`; \`npm run deploy -- --stack ${stackName} --plan <file>\` applies exactly this.`);
+  const input = { stack: stackName, counts: outcome.counts, changes: outcome.changes, errors: outcome.errors, notes, secretValues };
+  const comment = renderPreviewMarkdown(input, { ...(maxChars === undefined ? {} : { maxChars }), fullReportName: `the full report (\`${path.basename(full)}\`)` });
+  const complete = renderPreviewMarkdown(input, { maxChars: Number.MAX_SAFE_INTEGER });
+
+  mkdirSync(path.dirname(out), { recursive: true });
+  writeFileSync(out, comment.markdown);
+  writeFileSync(full, complete.markdown);
+  if (values.events !== undefined) writeFileSync(path.resolve(values.events), scrubSecretValues(JSON.stringify(outcome.events, null, 2), secretValues) + "\n");
+  process.stdout.write(comment.markdown);
+  console.error(`preview ${outcome.ok ? "done" : "FAILED"} in ${(outcome.durationMs / 1000).toFixed(1)}s; report: ${path.relative(process.cwd(), out)} (full: ${path.relative(process.cwd(), full)})`);
+  return outcome.ok ? EXIT.ok : EXIT.failed;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(`preview: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(error instanceof ReleaseError ? error.exitCode : EXIT.failed);
+  },
+);
