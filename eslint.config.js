@@ -2,7 +2,7 @@ import eslint from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "build/", "dist/", ".tools/", ".cluster/", "coverage/", "reports/", "**/*.d.ts"] },
+  { ignores: ["node_modules/", "build/", "dist/", ".tools/", ".cluster/", ".scratch/", "coverage/", "reports/", "**/*.d.ts"] },
   eslint.configs.recommended,
   ...tseslint.configs.recommended,
   {

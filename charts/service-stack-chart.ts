@@ -1,15 +1,35 @@
-import { Chart, JsonPatch, type ChartProps } from "cdk8s";
+import { Chart, Duration, JsonPatch, type ChartProps } from "cdk8s";
 import * as kplus from "cdk8s-plus-28";
 import type { Construct } from "constructs";
+import type { ObservabilityProps } from "../alerts/observability-props.js";
 import type { StackConfig } from "../infra/config/schema.js";
+import { memoryBytes } from "../infra/config/quantities.js";
+import { BackupCronJob } from "./backup/backup-cron-job.js";
+import { BackupNetworkPolicy } from "./backup/backup-network-policy.js";
+import { BackupServerSideEncryption } from "./backup/backup-settings.js";
+import { longestIntervalMinutes, parseCronSchedule } from "./backup/cron-schedule.js";
+import { RestoreCheckCronJob } from "./backup/restore-check-cron-job.js";
+import { deferredValue } from "./deferred-value.js";
 import { GoService } from "./go-service.js";
+import { GrafanaDashboardConfigMap } from "./observability/grafana-dashboard-config-map.js";
+import { PrometheusRule } from "./observability/prometheus-rule.js";
+import { ServiceMonitor } from "./observability/service-monitor.js";
 import { addFinalJsonPatch } from "./raw-json-patch.js";
 import { Replicas } from "./replicas.js";
 
 export interface ServiceStackChartProps extends ChartProps {
   /** The validated configuration of one stack (see `resolveStackConfig`). */
   readonly config: StackConfig;
+  /**
+   * Secret config keys the stack sets; `backupEncryptionKey` among them turns on the backups'
+   * client-side encryption.
+   * @default []
+   */
+  readonly secretKeys?: readonly string[];
 }
+
+/** Name of the backup CronJob in every stack. */
+export const BACKUP_CRON_JOB_NAME = "db-backup";
 
 /**
  * Everything one stack deploys into its namespace, from its validated config: the namespace itself
@@ -18,6 +38,11 @@ export interface ServiceStackChartProps extends ChartProps {
 export class ServiceStackChart extends Chart {
   readonly service: GoService;
   readonly config: StackConfig;
+  /** The one set of props the alerts, the ServiceMonitor and the dashboard are built from. */
+  readonly observability: ObservabilityProps;
+  readonly dashboard: GrafanaDashboardConfigMap;
+  readonly prometheusRule: PrometheusRule;
+  readonly backup?: BackupCronJob;
 
   constructor(scope: Construct, id: string, props: ServiceStackChartProps) {
     const { config } = props;
@@ -34,7 +59,6 @@ export class ServiceStackChart extends Chart {
         },
       },
     });
-
     // A Namespace is cluster-scoped; cdk8s stamps the chart's namespace on every object.
     addFinalJsonPatch(namespace, JsonPatch.remove("/metadata/namespace"));
 
@@ -67,5 +91,74 @@ export class ServiceStackChart extends Chart {
       secrets: config.secrets,
       networkPolicy: config.networkPolicy.enabled ? config.networkPolicy : false,
     });
+
+    if (config.backup.enabled) this.backup = this.addBackups(config, props.secretKeys ?? []);
+
+    this.observability = {
+      serviceName: config.name,
+      namespace: config.namespace,
+      environment: config.environment,
+      containerName: "app",
+      containerMemoryLimitBytes: memoryBytes(config.resources.limits.memory),
+      monitoring: config.monitoring,
+      ...(config.backup.enabled
+        ? {
+            backupCronJobName: BACKUP_CRON_JOB_NAME,
+            backupScheduleInterval: Duration.minutes(longestIntervalMinutes(parseCronSchedule(config.backup.schedule))),
+          }
+        : {}),
+    };
+    new ServiceMonitor(this, "service-monitor", { ...this.observability, serviceSelectorLabels: this.service.selectorLabels });
+    this.prometheusRule = new PrometheusRule(this, "prometheus-rule", this.observability);
+    this.dashboard = new GrafanaDashboardConfigMap(this, "dashboard", this.observability);
+  }
+
+  /**
+   * The daily backup and the weekly restore check. When this stack creates the bucket, its name,
+   * key and the jobs' IAM role exist only after `pulumi up`: they appear as deferred values.
+   */
+  private addBackups(config: StackConfig, secretKeys: readonly string[]): BackupCronJob {
+    const { backup, database, secrets } = config;
+    const create = backup.createBucket;
+    const keyArn = create ? deferredValue("backupBucket.kmsKeyArn") : backup.kmsKeyArn;
+    const roleArn = create ? deferredValue("backupBucket.roleArn") : backup.roleArn;
+    const job = new BackupCronJob(this, "backup", {
+      name: BACKUP_CRON_JOB_NAME,
+      image: backup.image ?? "",
+      schedule: backup.schedule,
+      database: {
+        host: database.host,
+        port: database.port,
+        name: database.name,
+        user: database.user,
+        passwordSecret: { name: secrets.name, key: secrets.keys.dbPassword },
+        sslMode: database.sslMode,
+      },
+      storage: {
+        bucket: create ? deferredValue("backupBucket.bucketName") : (backup.bucketName ?? ""),
+        region: backup.region ?? "",
+        ...(backup.endpointUrl === undefined ? {} : { endpointUrl: backup.endpointUrl }),
+        serverSideEncryption:
+          backup.encryption === "kms" && keyArn !== undefined ? BackupServerSideEncryption.kms(keyArn) : BackupServerSideEncryption.s3Managed(),
+      },
+      ...(roleArn === undefined ? {} : { roleArn }),
+      ...(secretKeys.includes("backupEncryptionKey")
+        ? { encryptionKeySecret: { name: secrets.name, key: secrets.keys.backupEncryptionKey } }
+        : {}),
+    });
+    new RestoreCheckCronJob(this, "restore-check", { backup: job, schedule: backup.restoreCheckSchedule });
+    if (config.networkPolicy.enabled) {
+      const endpointPort = backup.endpointUrl === undefined ? undefined : new URL(backup.endpointUrl);
+      new BackupNetworkPolicy(this, "backup-network-policy", {
+        name: "database-backup",
+        podSelector: { "app.kubernetes.io/part-of": "database-backup" },
+        databasePort: database.port,
+        databaseCidrs: config.networkPolicy.databaseCidrs,
+        ...(endpointPort === undefined
+          ? {}
+          : { objectStorePort: Number(endpointPort.port || (endpointPort.protocol === "https:" ? 443 : 80)) }),
+      });
+    }
+    return job;
   }
 }

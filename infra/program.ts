@@ -4,8 +4,13 @@ import { StackConfigError } from "./config/config-error.js";
 import { resolveEngineConfig, secretOutput } from "./config/engine-config.js";
 import type { ResolvedStack } from "./config/resolve-stack-config.js";
 import { SECRET_CONFIG_KEYS, type SecretConfigKey } from "./config/schema.js";
+import { createAwsProvider } from "./aws-provider.js";
+import { BackupBucket } from "./backup/backup-bucket.js";
+import { BucketEncryption } from "./backup/bucket-encryption.js";
 import { GoServiceStack } from "./go-service-stack.js";
-import { buildStackObjects } from "./synthesize.js";
+import { resolveDeferredValues } from "./kubernetes/resolve-deferred-values.js";
+import { BACKUP_CRON_JOB_NAME } from "../charts/service-stack-chart.js";
+import { buildStackChart, type KubernetesObject } from "./synthesize.js";
 
 /** The stack outputs: what a reviewer or the next pipeline step needs, and no secret. */
 export interface StackOutputs {
@@ -38,7 +43,17 @@ export function runProgram(): StackOutputs & { readonly stack: GoServiceStack } 
     throw error;
   }
   const { config } = resolved;
-  const objects = buildStackObjects(resolved);
+  const chart = buildStackChart(resolved);
+  const backupBucket = createBackupBucket(resolved);
+  const objects = resolveDeferredValues(chart.toJson() as KubernetesObject[], {
+    ...(backupBucket === undefined
+      ? {}
+      : {
+          "backupBucket.bucketName": backupBucket.bucketName,
+          "backupBucket.kmsKeyArn": backupBucket.kmsKeyArn as pulumi.Output<string>,
+          "backupBucket.roleArn": backupBucket.roleArn as pulumi.Output<string>,
+        }),
+  });
 
   const provider = new k8s.Provider("kubernetes", {
     ...(config.kubernetes.context === undefined ? {} : { context: config.kubernetes.context }),
@@ -60,8 +75,36 @@ export function runProgram(): StackOutputs & { readonly stack: GoServiceStack } 
     namespace: stack.namespace,
     serviceUrl: pulumi.output(serviceUrl(resolved)),
     image: pulumi.output(config.image),
-    backupBucketName: pulumi.output(config.backup.enabled ? config.backup.bucketName : undefined),
-    backupBucketArn: pulumi.output<string | undefined>(undefined),
-    dashboardUid: pulumi.output<string | undefined>(undefined),
+    backupBucketName: backupBucket?.bucketName ?? pulumi.output(config.backup.enabled ? config.backup.bucketName : undefined),
+    backupBucketArn: backupBucket?.bucketArn ?? pulumi.output<string | undefined>(undefined),
+    dashboardUid: pulumi.output(chart.dashboard.dashboardUid),
   };
+}
+
+/**
+ * The S3 bucket, KMS key and IRSA role of the backups, when this stack owns them
+ * (`backup.createBucket`). Stacks that write to an existing bucket create no AWS resource at all,
+ * so they need no AWS provider plugin or credentials.
+ */
+function createBackupBucket(resolved: ResolvedStack): BackupBucket | undefined {
+  const { config, stack } = resolved;
+  const { backup } = config;
+  if (!backup.enabled || !backup.createBucket) return undefined;
+  const aws = createAwsProvider("aws", {
+    region: backup.region ?? "",
+    defaultTags: { application: config.name, environment: config.environment, stack },
+  });
+  return new BackupBucket(
+    `${config.name}-backups`,
+    {
+      environment: config.environment,
+      ...(backup.bucketName === undefined ? {} : { bucketName: backup.bucketName }),
+      encryption: backup.encryption === "kms" ? BucketEncryption.kms() : BucketEncryption.s3Managed(),
+      retentionDays: backup.retentionDays,
+      noncurrentVersionRetentionDays: backup.noncurrentVersionExpirationDays,
+      ...(backup.infrequentAccessAfterDays === undefined ? {} : { transitionToInfrequentAccessDays: backup.infrequentAccessAfterDays }),
+      jobAccess: { oidcProviderArn: backup.oidcProviderArn ?? "", namespace: config.namespace, serviceAccountName: BACKUP_CRON_JOB_NAME },
+    },
+    { providers: { aws } },
+  );
 }

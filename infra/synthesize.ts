@@ -1,5 +1,8 @@
 import { App, Yaml } from "cdk8s";
+import { buildRuleGroups } from "../alerts/rules.js";
+import { renderRuleGroups } from "../alerts/render.js";
 import { ServiceStackChart } from "../charts/service-stack-chart.js";
+import { renderServiceDashboardJson } from "../dashboards/service-dashboard.js";
 import type { ResolvedStack } from "./config/resolve-stack-config.js";
 
 /** A Kubernetes object as synthesized: plain JSON. */
@@ -16,19 +19,27 @@ export interface SynthesizedStack {
   readonly files: Readonly<Record<string, string>>;
 }
 
-/** Builds the cdk8s app of one stack in process and returns its objects, in the chart's order. */
+/** Builds the cdk8s chart of one stack in process. */
+export function buildStackChart(resolved: ResolvedStack): ServiceStackChart {
+  return new ServiceStackChart(new App(), resolved.stack, { config: resolved.config, secretKeys: resolved.secretKeys });
+}
+
+/** The chart's objects, in the chart's order. */
 export function buildStackObjects(resolved: ResolvedStack): KubernetesObject[] {
-  const app = new App();
-  const chart = new ServiceStackChart(app, resolved.stack, { config: resolved.config });
-  return chart.toJson() as KubernetesObject[];
+  return buildStackChart(resolved).toJson() as KubernetesObject[];
 }
 
 /** Everything `npm run synth` writes for one stack. Pure: same config, byte-identical files. */
 export function synthesizeStack(resolved: ResolvedStack): SynthesizedStack {
-  const objects = buildStackObjects(resolved);
+  const chart = buildStackChart(resolved);
+  const objects = chart.toJson() as KubernetesObject[];
   return {
     stack: resolved.stack,
     objects,
-    files: { "kubernetes.yaml": Yaml.stringify(...objects) },
+    files: {
+      "kubernetes.yaml": Yaml.stringify(...objects),
+      "prometheus-rules.yaml": renderRuleGroups(buildRuleGroups(chart.observability)),
+      "grafana-dashboard.json": renderServiceDashboardJson(chart.observability),
+    },
   };
 }

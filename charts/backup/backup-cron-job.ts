@@ -36,8 +36,10 @@ export interface BackupCronJobProps {
    * ARN of the IAM role the job assumes through IRSA (the BackupBucket's `roleArn`), put on
    * the ServiceAccount as `eks.amazonaws.com/role-arn`. The role must trust exactly this
    * namespace and `serviceAccountName`.
+   * @default - no IRSA annotation: the job gets S3 credentials some other way (an S3-compatible
+   * server outside AWS, or node credentials)
    */
-  readonly roleArn: string;
+  readonly roleArn?: string;
 
   /**
    * Name of the CronJob; also names the ConfigMap (`<name>-scripts`). At most 52 characters,
@@ -230,7 +232,7 @@ export function backupCronJobProblems(props: BackupCronJobProps): string[] {
   }
   const image = imageProblem(props.image);
   if (image !== undefined) problems.push(image);
-  const roleArn = roleArnProblem(props.roleArn);
+  const roleArn = props.roleArn === undefined ? undefined : roleArnProblem(props.roleArn);
   if (roleArn !== undefined) problems.push(roleArn);
   problems.push(...databaseProblems(props.database), ...storageProblems(props.storage));
   problems.push(...optionalSecretProblems("encryptionKeySecret", props.encryptionKeySecret));
@@ -307,11 +309,14 @@ export class BackupCronJob extends Construct {
         name: props.serviceAccountName ?? name,
         namespace: props.namespace,
         labels,
-        annotations: {
-          "eks.amazonaws.com/role-arn": props.roleArn,
-          // The regional STS endpoint: no dependency on us-east-1, lower latency.
-          "eks.amazonaws.com/sts-regional-endpoints": "true",
-        },
+        annotations:
+          props.roleArn === undefined
+            ? {}
+            : {
+                "eks.amazonaws.com/role-arn": props.roleArn,
+                // The regional STS endpoint: no dependency on us-east-1, lower latency.
+                "eks.amazonaws.com/sts-regional-endpoints": "true",
+              },
       },
       // No Kubernetes API token in the pod: the job never calls the API server (IRSA brings its own token).
       automountToken: false,

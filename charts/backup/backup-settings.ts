@@ -4,6 +4,7 @@
  * environment variable the scripts read (see charts/backup/README.md) comes from here.
  */
 import { readFileSync } from "node:fs";
+import { deferredReference } from "../deferred-value.js";
 
 /** A key of a Kubernetes Secret in the job's namespace. */
 export interface SecretKeyRef {
@@ -67,7 +68,7 @@ export class BackupServerSideEncryption {
 
   /** Why the settings are not usable, or undefined. */
   problem(): string | undefined {
-    if (this.kmsKeyArn !== undefined && !KMS_KEY_ARN.test(this.kmsKeyArn)) {
+    if (this.kmsKeyArn !== undefined && !KMS_KEY_ARN.test(this.kmsKeyArn) && deferredReference(this.kmsKeyArn) === undefined) {
       return `kms key "${this.kmsKeyArn}" must be a key ARN (arn:aws:kms:<region>:<account>:key/<id>), the BackupBucket's kmsKeyArn output; the bucket policy rejects key IDs and aliases`;
     }
     return undefined;
@@ -146,7 +147,7 @@ export function databaseProblems(database: BackupDatabase): string[] {
 /** Problems with the storage settings; each names the prop and what to change. */
 export function storageProblems(storage: BackupStorage): string[] {
   const problems: string[] = [];
-  if (!BUCKET.test(storage.bucket)) {
+  if (!BUCKET.test(storage.bucket) && deferredReference(storage.bucket) === undefined) {
     problems.push(`storage.bucket "${storage.bucket}" must be an S3 bucket name (3 to 63 lower-case letters, digits, '.' or '-')`);
   }
   if (!REGION.test(storage.region)) problems.push(`storage.region "${storage.region}" must be an AWS region such as eu-west-3`);
@@ -175,7 +176,7 @@ export function imageProblem(image: string): string | undefined {
 
 /** Why `roleArn` is not an IAM role ARN, or undefined. */
 export function roleArnProblem(roleArn: string): string | undefined {
-  return IAM_ROLE_ARN.test(roleArn)
+  return IAM_ROLE_ARN.test(roleArn) || deferredReference(roleArn) !== undefined
     ? undefined
     : `roleArn "${roleArn}" must be an IAM role ARN (arn:aws:iam::<account>:role/<name>), the BackupBucket's roleArn output`;
 }

@@ -35,7 +35,8 @@ function mergeDefaults(defaults: unknown, user: unknown): unknown {
 }
 
 /** Defaults that are the same in every environment or derive from other keys. */
-function derivedDefaults(environment: Environment, user: Json): Json {
+function derivedDefaults(environment: Environment, user: Json, block: Json): Json {
+  const awsRegion = block["aws:region"];
   const name = typeof user.name === "string" ? user.name : "myapp";
   return {
     ...ENVIRONMENT_DEFAULTS[environment],
@@ -72,8 +73,10 @@ function derivedDefaults(environment: Environment, user: Json): Json {
       encryption: "kms",
       retentionDays: 30,
       noncurrentVersionExpirationDays: 7,
+      ...(typeof awsRegion === "string" ? { region: awsRegion } : {}),
     },
     kubernetes: {},
+    monitoring: {},
   };
 }
 
@@ -208,7 +211,7 @@ export function resolveStackConfig(block: Json, options: ResolveOptions): Resolv
   }
   const knownEnvironment = (ENVIRONMENTS as readonly unknown[]).includes(environment) ? (environment as Environment) : undefined;
   // An unknown environment still gets production's defaults, so the remaining keys are checked too.
-  const merged = mergeDefaults(derivedDefaults(knownEnvironment ?? "production", user), user) as Json;
+  const merged = mergeDefaults(derivedDefaults(knownEnvironment ?? "production", user, block), user) as Json;
 
   const parsed = stackConfigSchema.safeParse(merged);
   if (!parsed.success) {

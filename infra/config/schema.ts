@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { monitoringConfigSchema } from "../../alerts/monitoring-config.js";
 import { ENVIRONMENTS } from "./environment-defaults.js";
 import { cpuMillicores, isCpuQuantity, isGoDuration, isMemoryQuantity, durationSeconds, memoryBytes } from "./quantities.js";
 import { cidrProblem, cronProblem, dnsLabelProblem, hostProblem, parseImage } from "./validators.js";
@@ -152,8 +153,16 @@ export const stackConfigSchema = z.strictObject({
     infrequentAccessAfterDays: z.int().min(30, { error: "must be at least 30: S3 refuses STANDARD_IA transitions earlier" }).optional(),
     oidcProviderArn: z.string().regex(/^arn:aws[\w-]*:iam::\d{12}:oidc-provider\/.+$/, { error: "must be an IAM OIDC provider ARN" }).optional(),
     endpointUrl: z.url({ error: "must be a URL such as http://127.0.0.1:9000" }).optional(),
+    region: z.string().regex(/^[a-z]{2,4}(?:-[a-z]+)?-[a-z]+-\d{1,2}$/, { error: "must be an AWS region such as eu-west-1" }).optional(),
+    roleArn: z.string().regex(/^arn:aws[\w-]*:iam::\d{12}:role\/.+$/, { error: "must be an IAM role ARN (arn:aws:iam::<account>:role/<name>)" }).optional(),
+    kmsKeyArn: z
+      .string()
+      .regex(/^arn:aws[\w-]*:kms:[a-z0-9-]+:\d{12}:key\/[0-9a-zA-Z-]+$/, { error: "must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)" })
+      .optional(),
   }),
   kubernetes: z.strictObject({ context: z.string().min(1).optional(), kubeconfig: z.string().min(1).optional() }),
+  /** Alert thresholds, SLOs, scrape settings and dashboard identity (alerts/README.md). */
+  monitoring: monitoringConfigSchema,
 });
 
 /** The validated, fully resolved configuration of one stack. */
@@ -261,6 +270,15 @@ export function crossFieldViolations(input: unknown): RuleViolation[] {
       violations.push({
         path: ["backup", "oidcProviderArn"],
         message: "is required when backup.createBucket is true: the cluster's IAM OIDC provider ARN, for the backup job's IRSA role",
+      });
+    }
+    if (get(input, "backup", "region") === undefined) {
+      violations.push({ path: ["backup", "region"], message: "is required when backup.enabled is true: set aws:region in the stack file (or go-service:backup.region)" });
+    }
+    if (create === false && get(input, "backup", "encryption") === "kms" && get(input, "backup", "kmsKeyArn") === undefined) {
+      violations.push({
+        path: ["backup", "kmsKeyArn"],
+        message: 'is required when backup.createBucket is false and backup.encryption is "kms": the existing bucket\'s key ARN (or set encryption: s3)',
       });
     }
     const retention = get(input, "backup", "retentionDays");

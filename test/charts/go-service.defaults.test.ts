@@ -21,6 +21,15 @@ describe("GoService in production (seed Helm values)", () => {
       "PodDisruptionBudget/myapp",
       "Ingress/myapp",
       "NetworkPolicy/myapp",
+      "ServiceAccount/db-backup",
+      "ConfigMap/db-backup-scripts",
+      "CronJob/db-backup",
+      "ConfigMap/db-restore-check-scripts",
+      "CronJob/db-restore-check",
+      "NetworkPolicy/database-backup",
+      "ServiceMonitor/myapp",
+      "PrometheusRule/myapp-rules",
+      "ConfigMap/myapp-dashboard",
     ]);
     for (const object of production.filter((o) => o.kind !== "Namespace")) expect(object.metadata.namespace).toBe("myapp");
     expect(findObject(production, "Namespace").metadata.namespace).toBeUndefined();

@@ -16,6 +16,7 @@ export function committedStack(stack: string): ResolvedStack {
 /** A minimal valid production config block, to be overridden key by key in tests. */
 export function productionBlock(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
+    "aws:region": "eu-west-1",
     "go-service:environment": "production",
     "go-service:image": "registry.example.com/myapp:v1.0.0",
     "go-service:ingress": { hosts: ["api.example.com"] },
