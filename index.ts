@@ -85,6 +85,11 @@ export type {
   Team as AlertTeam,
 } from "./alerts/index.js";
 
+// Observability constructs (cdk8s) and the Grafana dashboard.
+export { GRAFANA_DASHBOARD_LABEL, GrafanaDashboardConfigMap, PrometheusRule, ServiceMonitor } from "./charts/observability/index.js";
+export type { GrafanaDashboardConfigMapProps, PrometheusRuleProps, ServiceMonitorProps } from "./charts/observability/index.js";
+export { buildServiceDashboard, renderServiceDashboardJson } from "./dashboards/index.js";
+
 // Guardrails.
 export {
   checkCloudResources,

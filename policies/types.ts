@@ -67,13 +67,17 @@ export interface PolicyContext {
 
 /** A Kubernetes object as synthesized or as the Pulumi Kubernetes provider receives it: plain JSON. */
 export interface KubernetesManifest {
+  /** API group and version, e.g. `apps/v1`. */
   readonly apiVersion: string;
+  /** Kind, e.g. `Deployment`. */
   readonly kind: string;
+  /** Name, namespace and labels; other metadata is kept but not read. */
   readonly metadata?: {
     readonly name?: string;
     readonly namespace?: string;
     readonly labels?: Readonly<Record<string, string>>;
   } & Readonly<Record<string, unknown>>;
+  /** `spec` and any other field, read defensively by the rules. */
   readonly [field: string]: unknown;
 }
 

@@ -19,6 +19,9 @@ describe("public API (index.ts)", () => {
       "buildStackObjects",
       "buildRuleGroups",
       "buildServiceMonitor",
+      "ServiceMonitor",
+      "PrometheusRule",
+      "GrafanaDashboardConfigMap",
       "checkKubernetesManifests",
       "checkCloudResources",
     ]) {
