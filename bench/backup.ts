@@ -1,6 +1,6 @@
 // Benchmark of the backup jobs on a ~100 MB database: charts/backup/backup.sh (dump, verify, upload) and a
 // full restore (the runbook's download + pg_restore, and restore-check.sh RESTORE_FULL=true), against a
-// throwaway PostgreSQL and a moto S3 server on loopback. Run: npx tsx bench/backup.ts
+// throwaway PostgreSQL (default, durable settings: fsync on) and a moto S3 server on loopback. Run: npx tsx bench/backup.ts
 // Env: BENCH_RUNS (default 3) runs of each measurement, medians reported; BENCH_TARGET_MB (default 100).
 // Needs: bash scripts/e2e/install-backup-deps.sh. Figures go to docs/disaster-recovery.md.
 import { spawnSync } from "node:child_process";
@@ -54,7 +54,7 @@ function ok(r: RunResult, what: string): RunResult {
 
 async function main(): Promise<void> {
   const work = tempDir("backup-bench-");
-  const [pg, s3] = await Promise.all([startPostgres(), startMoto()]);
+  const [pg, s3] = await Promise.all([startPostgres({ durable: true }), startMoto()]);
   const s3Env = jobEnv({
     AWS_ACCESS_KEY_ID: "bench",
     AWS_SECRET_ACCESS_KEY: "bench-secret",
@@ -66,7 +66,7 @@ async function main(): Promise<void> {
   aws(s3Env, ["s3api", "create-bucket", "--bucket", "bench-backups"]);
 
   // ~100 MB of ordinary application data: compressible text, numbers, jsonb, indexes, foreign keys.
-  const rows = Math.round((TARGET_MB / 100) * 550_000);
+  const rows = Math.round((TARGET_MB / 100) * 340_000);
   const t0 = performance.now();
   pg.psql("postgres", `CREATE ROLE app LOGIN CREATEDB PASSWORD '${PASSWORD}'; CREATE DATABASE app OWNER app;`);
   pg.psql(
@@ -95,6 +95,7 @@ async function main(): Promise<void> {
     PASSWORD,
   );
   const seedMs = performance.now() - t0;
+  console.error(`seeded in ${secs(seedMs)} s`);
   const dbBytes = Number(pg.psql("app", "SELECT pg_database_size('app');"));
 
   const pgEnv: JobEnv = { PGHOST: pg.host, PGPORT: String(pg.port), PGDATABASE: "app", PGUSER: "app", PGPASSWORD: PASSWORD, PGSSLMODE: "disable" };
@@ -106,12 +107,16 @@ async function main(): Promise<void> {
   for (let i = 0; i < RUNS; i++) {
     const r = ok(await runJob(BACKUP_SH, env), "backup.sh");
     backupMs.push(r.durationMs);
+    console.error(`backup run ${i + 1}: ${secs(r.durationMs)} s`);
     const done = r.logs.find((l) => l.msg === "backup complete");
     key = String(done?.["key"] ?? "");
     dumpBytes = Number(done?.["bytes"] ?? 0);
     await new Promise((res) => setTimeout(res, 1100)); // distinct timestamps in the keys
   }
-  const encrypted = ok(await runJob(BACKUP_SH, { ...env, BACKUP_ENCRYPTION_KEY: "bench-passphrase-0123456789abcdef" }), "backup.sh (encrypted)");
+  const encrypted = ok(
+    await runJob(BACKUP_SH, { ...env, BACKUP_PREFIX: "encrypted", BACKUP_ENCRYPTION_KEY: "bench-passphrase-0123456789abcdef" }),
+    "backup.sh (encrypted)",
+  );
 
   // The runbook's restore: download the newest plain backup, pg_restore into a fresh database.
   const downloadMs: number[] = [];

@@ -368,6 +368,21 @@ describe("faults: non-zero exit, clear message, previous good backup kept, nothi
     expect(lastLog(check, (l) => l.msg === "newest backup found")["key"]).toBe(goodBulk);
   });
 
+  it("never overwrites an existing backup (same timestamp)", async () => {
+    // occupy every key the next run could pick in the coming 30 s (moto accepts unsigned PUTs)
+    const start = Date.now();
+    const occupied = Array.from({ length: 31 }, (_, i) => backupKey("clash", new Date(start + i * 1000)));
+    for (const key of occupied) {
+      const res = await fetch(`${s3.endpoint}/e2e-faults/${key}`, { method: "PUT", body: "existing backup" });
+      expect(res.status).toBe(200);
+    }
+    const r = await runJob(BACKUP_SH, backupEnv("e2e-faults", { BACKUP_PREFIX: "clash" }));
+    expectFailure(r, /refusing to overwrite an existing backup/);
+    const clash = finalKey(r);
+    expect(occupied).toContain(clash);
+    expect(download("e2e-faults", clash, join(work, "clash.bin")).toString("utf8")).toBe("existing backup");
+  });
+
   it("corrupted backup in the bucket: restore-check fails loudly", async () => {
     const good = download("e2e-faults", goodKey, join(work, "good.dump"));
     const goodSha = (headObject("e2e-faults", goodKey)["Metadata"] as Record<string, string>)["sha256"] ?? "";

@@ -111,7 +111,8 @@ export interface Postgres {
   stop(): void;
 }
 
-export async function startPostgres(): Promise<Postgres> {
+/** durable: keep fsync/full_page_writes on (benchmarks); tests turn them off for speed. */
+export async function startPostgres(options: { durable?: boolean } = {}): Promise<Postgres> {
   const dir = tempDir("backup-e2e-pg-");
   const data = join(dir, "data");
   const asRoot = userInfo().uid === 0;
@@ -138,7 +139,8 @@ export async function startPostgres(): Promise<Postgres> {
     "initdb",
   );
   const port = await freePort();
-  const opts = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off`;
+  const fast = options.durable === true ? "" : " -c fsync=off -c synchronous_commit=off -c full_page_writes=off";
+  const opts = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1${fast}`;
   check(asPg("pg_ctl", ["-D", data, "-o", opts, "-l", join(dir, "server.log"), "-w", "-t", "60", "start"]), "pg_ctl start");
   let stopped = false;
   const stop = (): void => {
