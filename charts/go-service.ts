@@ -12,21 +12,31 @@ import { ServiceNetworkPolicy, type ServiceNetworkPolicyOptions } from "./servic
 /** Settings the Go service reads from its environment (seed section 1), rendered into its ConfigMap. */
 export type AppSettings = Pick<EnvironmentDefaults, "server" | "database" | "redis" | "logging" | "security">;
 
+/** An HTTP GET probe, in the seed's Helm values' terms. */
 export interface ProbeSettings {
+  /** Absolute path of the endpoint, such as `/health`. */
   readonly path: string;
+  /** Seconds after the container starts before the first probe. */
   readonly initialDelaySeconds: number;
+  /** Seconds between two probes. */
   readonly periodSeconds: number;
+  /** Seconds a probe may take before it counts as failed. */
   readonly timeoutSeconds: number;
+  /** Consecutive failures before the kubelet acts (restart for liveness, no traffic for readiness). */
   readonly failureThreshold: number;
 }
 
+/** Container resources as Kubernetes quantities, written exactly as configured (`250m`, `512Mi`). */
 export interface ResourceSettings {
+  /** What the scheduler reserves for the pod; the HPA's utilization is relative to it. */
   readonly requests: { readonly cpu: string; readonly memory: string };
+  /** The ceiling: CPU is throttled above it, the container is OOM-killed above the memory limit. */
   readonly limits: { readonly cpu: string; readonly memory: string };
 }
 
+/** The service's public HTTPS entry point through ingress-nginx and cert-manager. */
 export interface IngressSettings {
-  /** Host names served over TLS; at least one. */
+  /** Host names served over TLS; at least one, each a DNS name. */
   readonly hosts: readonly string[];
   /** @default "nginx" */
   readonly className?: string;
@@ -38,7 +48,9 @@ export interface IngressSettings {
 
 /** Where the Go service finds its secret values: one Kubernetes Secret, one key per value. */
 export interface SecretReferences {
+  /** Name of the Secret, in the service's namespace. */
   readonly name: string;
+  /** The Secret's key for each value the service reads (JWT_SECRET, ENCRYPTION_KEY, …). */
   readonly keys: {
     readonly jwtSecret: string;
     readonly encryptionKey: string;
@@ -48,11 +60,26 @@ export interface SecretReferences {
   };
 }
 
+/**
+ * What the service does with its pods' network.
+ * - `api`: serves HTTP on the `http` port (Service port 80, optional Ingress); probes on `http`.
+ * - `worker`: serves no traffic (a queue consumer, a scheduler); only the `metrics` port, whose
+ *   server also answers the probes; the Service exposes only `metrics`, for the ServiceMonitor;
+ *   no Ingress, and the NetworkPolicy lets no ingress controller in.
+ */
+export type ServiceRole = "api" | "worker";
+
+/** Props of {@link GoService}. */
 export interface GoServiceProps {
   /** Name of every object of the service (Deployment, Service, ConfigMap, …); a DNS label. */
   readonly name: string;
   /** The environment whose defaults apply (seed `config.go`). */
   readonly environment: Environment;
+  /**
+   * Whether the pods serve HTTP traffic (`api`) or only run work and expose metrics (`worker`).
+   * @default "api"
+   */
+  readonly role?: ServiceRole;
   /** Container image; a digest (`@sha256:…`) is preferred, and production refuses `latest` and untagged images. */
   readonly image: string;
   /**
@@ -68,7 +95,7 @@ export interface GoServiceProps {
   readonly liveness?: ProbeSettings;
   /** @default - readiness GET /ready (10 s delay, every 5 s, 3 s timeout, 3 failures) */
   readonly readiness?: ProbeSettings;
-  /** Public HTTPS entry point. @default - no Ingress */
+  /** Public HTTPS entry point; `api` services only. @default - no Ingress */
   readonly ingress?: IngressSettings;
   /** @default - Secret "<name>-secrets" with keys jwt-secret, encryption-key, csrf-secret, db-password, redis-password */
   readonly secrets?: SecretReferences;
@@ -94,23 +121,37 @@ const READONLY_ROOT_VOLUME_TMP = "tmp";
  * restricted Pod Security Standard.
  */
 export class GoService extends Construct {
+  /** Name of every object of the service. */
   readonly name: string;
+  /** Whether the pods serve HTTP (`api`) or only expose metrics (`worker`). */
+  readonly role: ServiceRole;
   /** Labels that select this service's pods (also on the Service, for the ServiceMonitor). */
   readonly selectorLabels: Readonly<Record<string, string>>;
   /** Labels on every object. */
   readonly labels: Readonly<Record<string, string>>;
+  /** The Deployment running the pods. */
   readonly deployment: kplus.Deployment;
+  /** The ClusterIP Service in front of the pods. */
   readonly service: kplus.Service;
+  /** The ConfigMap of non-secret settings, read as environment and mounted at /app/config. */
   readonly configMap: kplus.ConfigMap;
+  /** The pods' ServiceAccount (no token mounted). */
   readonly serviceAccount: kplus.ServiceAccount;
+  /** The pod count in force (props or environment default). */
   readonly replicas: Replicas;
+  /** The container resources in force (props or environment default). */
   readonly resources: ResourceSettings;
+  /** The settings in force (props or environment default). */
   readonly settings: AppSettings;
+  /** SHA-256 of the ConfigMap's data: the pod annotation that rolls the pods on a config change. */
   readonly configChecksum: string;
 
   constructor(scope: Construct, id: string, props: GoServiceProps) {
     super(scope, id);
     validate(props);
+    const role = props.role ?? "api";
+    const api = role === "api";
+    this.role = role;
     const defaults = ENVIRONMENT_DEFAULTS[props.environment];
     this.name = props.name;
     this.settings = props.settings ?? defaults;
@@ -126,7 +167,7 @@ export class GoService extends Construct {
     this.labels = {
       ...this.selectorLabels,
       "app.kubernetes.io/version": version,
-      "app.kubernetes.io/component": "api",
+      "app.kubernetes.io/component": role,
       "app.kubernetes.io/managed-by": "go-service-stack",
       "app.kubernetes.io/environment": props.environment,
       ...(props.labels ?? {}),
@@ -188,7 +229,7 @@ export class GoService extends Construct {
       name: "app",
       image: props.image,
       imagePullPolicy: image !== undefined && isPinnedImage(image) ? kplus.ImagePullPolicy.IF_NOT_PRESENT : kplus.ImagePullPolicy.ALWAYS,
-      portNumber: this.settings.server.port,
+      ...(api ? { portNumber: this.settings.server.port } : {}),
       ports: [{ name: "metrics", number: this.settings.server.metricsPort, protocol: kplus.Protocol.TCP }],
       envFrom: [kplus.Env.fromConfigMap(this.configMap)],
       envVariables: {
@@ -220,12 +261,13 @@ export class GoService extends Construct {
     });
 
     const container = "/spec/template/spec/containers/0";
+    const probePort = api ? "http" : "metrics";
     addFinalJsonPatch(
       ApiObject.of(this.deployment),
-      // Named ports: probes and the Service target "http" so a port change is one edit.
-      JsonPatch.replace(`${container}/ports/0`, { name: "http", containerPort: this.settings.server.port, protocol: "TCP" }),
-      JsonPatch.add(`${container}/livenessProbe/httpGet/port`, "http"),
-      JsonPatch.add(`${container}/readinessProbe/httpGet/port`, "http"),
+      // Named ports: probes and the Service target names, so a port change is one edit.
+      ...(api ? [JsonPatch.replace(`${container}/ports/0`, { name: "http", containerPort: this.settings.server.port, protocol: "TCP" })] : []),
+      JsonPatch.add(`${container}/livenessProbe/httpGet/port`, probePort),
+      JsonPatch.add(`${container}/readinessProbe/httpGet/port`, probePort),
       // No startup probe: the liveness probe's initial delay already covers start-up (seed values).
       JsonPatch.remove(`${container}/startupProbe`),
       // Quantities exactly as configured (cdk8s-plus would normalise 0.5 to 500m, 1Gi to 1024Mi).
@@ -261,14 +303,13 @@ export class GoService extends Construct {
       type: kplus.ServiceType.CLUSTER_IP,
       selector: this.deployment,
       ports: [
-        { name: "http", port: 80, targetPort: this.settings.server.port, protocol: kplus.Protocol.TCP },
+        ...(api ? [{ name: "http", port: 80, targetPort: this.settings.server.port, protocol: kplus.Protocol.TCP }] : []),
         { name: "metrics", port: this.settings.server.metricsPort, targetPort: this.settings.server.metricsPort, protocol: kplus.Protocol.TCP },
       ],
     });
     addFinalJsonPatch(
       ApiObject.of(this.service),
-      JsonPatch.add("/spec/ports/0/targetPort", "http"),
-      JsonPatch.add("/spec/ports/1/targetPort", "metrics"),
+      ...(api ? [JsonPatch.add("/spec/ports/0/targetPort", "http"), JsonPatch.add("/spec/ports/1/targetPort", "metrics")] : [JsonPatch.add("/spec/ports/0/targetPort", "metrics")]),
       JsonPatch.replace("/spec/selector", { ...this.selectorLabels }),
       JsonPatch.remove("/spec/externalIPs"),
     );
@@ -301,7 +342,7 @@ export class GoService extends Construct {
         name: props.name,
         labels: this.labels,
         podSelector: this.selectorLabels,
-        httpPort: this.settings.server.port,
+        ...(api ? { httpPort: this.settings.server.port } : {}),
         metricsPort: this.settings.server.metricsPort,
         databasePort: this.settings.database.port,
         redisPort: Number(this.settings.redis.addr.split(":").pop()),
@@ -399,6 +440,7 @@ function validate(props: GoServiceProps): void {
     if (reason !== undefined) problems.push(`ingress host "${host}" ${reason}`);
   }
   if (props.ingress !== undefined && props.ingress.hosts.length === 0) problems.push("ingress.hosts must list at least one host");
+  if (props.role === "worker" && props.ingress !== undefined) problems.push('a worker serves no HTTP traffic: remove ingress, or use role: "api"');
   const fraction = props.goMemLimitFraction ?? 0.9;
   if (!(fraction > 0 && fraction <= 1)) problems.push(`goMemLimitFraction must be in (0, 1] (got ${fraction})`);
   if (problems.length > 0) throw new Error(`GoService "${props.name}": ${problems.join("; ")}`);

@@ -16,8 +16,11 @@ export abstract class Replicas {
   abstract get minPods(): number;
 }
 
+/** Options of {@link Replicas.autoscale}. */
 export interface AutoscaleOptions {
+  /** The fewest pods; at least 2 in production so one can fail or drain. */
   readonly min: number;
+  /** The most pods the autoscaler may run. */
   readonly max: number;
   /** @default 80 */
   readonly cpuUtilizationPercent?: number;
@@ -25,23 +28,32 @@ export interface AutoscaleOptions {
   readonly memoryUtilizationPercent?: number;
 }
 
+/** A fixed pod count: `Replicas.fixed(n)`. */
 export class FixedReplicas extends Replicas {
+  /** @param count - the number of pods, at least 1 */
   constructor(readonly count: number) {
     super();
     if (!Number.isInteger(count) || count < 1) throw new Error(`Replicas.fixed(${count}): the count must be a whole number of at least 1`);
   }
+  /** The fixed count. */
   get maxPods(): number {
     return this.count;
   }
+  /** The fixed count. */
   get minPods(): number {
     return this.count;
   }
 }
 
+/** A HorizontalPodAutoscaler range: `Replicas.autoscale({ min, max })`. */
 export class AutoscaledReplicas extends Replicas {
+  /** The fewest pods. */
   readonly min: number;
+  /** The most pods. */
   readonly max: number;
+  /** Average CPU utilization (of requests) the autoscaler aims at, in percent. */
   readonly cpuUtilizationPercent: number;
+  /** Average memory utilization (of requests) the autoscaler aims at, in percent. */
   readonly memoryUtilizationPercent: number;
 
   constructor(options: AutoscaleOptions) {
@@ -59,9 +71,11 @@ export class AutoscaledReplicas extends Replicas {
       if (!Number.isInteger(value) || value < 1 || value > 100) throw new Error(`Replicas.autoscale: ${name} must be 1 to 100 (got ${value})`);
     }
   }
+  /** The autoscaler's maximum. */
   get maxPods(): number {
     return this.max;
   }
+  /** The autoscaler's minimum. */
   get minPods(): number {
     return this.min;
   }

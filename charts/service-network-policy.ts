@@ -13,13 +13,21 @@ export interface ServiceNetworkPolicyOptions {
   readonly redisCidrs?: readonly string[];
 }
 
+/** Props of {@link ServiceNetworkPolicy}. */
 export interface ServiceNetworkPolicyProps extends ServiceNetworkPolicyOptions {
+  /** Name of the NetworkPolicy. */
   readonly name: string;
+  /** Labels of the NetworkPolicy object. */
   readonly labels: Readonly<Record<string, string>>;
+  /** Labels that select the service's pods. */
   readonly podSelector: Readonly<Record<string, string>>;
-  readonly httpPort: number;
+  /** The HTTP port the ingress controller may reach. @default - none: nothing but Prometheus gets in (workers) */
+  readonly httpPort?: number;
+  /** The metrics port Prometheus may reach. */
   readonly metricsPort: number;
+  /** PostgreSQL's port, the only one open towards `databaseCidrs`. */
   readonly databasePort: number;
+  /** Redis's port, the only one open towards `redisCidrs`. */
   readonly redisPort: number;
 }
 
@@ -41,7 +49,9 @@ export class ServiceNetworkPolicy extends Construct {
         podSelector: { matchLabels: { ...props.podSelector } },
         policyTypes: ["Ingress", "Egress"],
         ingress: [
-          { from: [fromNamespace(props.ingressControllerNamespace ?? "ingress-nginx")], ports: [tcp(props.httpPort)] },
+          ...(props.httpPort === undefined
+            ? []
+            : [{ from: [fromNamespace(props.ingressControllerNamespace ?? "ingress-nginx")], ports: [tcp(props.httpPort)] }]),
           { from: [fromNamespace(props.monitoringNamespace ?? "monitoring")], ports: [tcp(props.metricsPort)] },
         ],
         egress: [

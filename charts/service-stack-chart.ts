@@ -17,6 +17,7 @@ import { ServiceMonitor } from "./observability/service-monitor.js";
 import { addFinalJsonPatch } from "./raw-json-patch.js";
 import { Replicas } from "./replicas.js";
 
+/** Props of {@link ServiceStackChart}. */
 export interface ServiceStackChartProps extends ChartProps {
   /** The validated configuration of one stack (see `resolveStackConfig`). */
   readonly config: StackConfig;
@@ -36,12 +37,17 @@ export const BACKUP_CRON_JOB_NAME = "db-backup";
  * (restricted Pod Security Standard enforced), the Go service, and its monitoring and backup jobs.
  */
 export class ServiceStackChart extends Chart {
+  /** The Go service. */
   readonly service: GoService;
+  /** The config the chart was built from. */
   readonly config: StackConfig;
   /** The one set of props the alerts, the ServiceMonitor and the dashboard are built from. */
   readonly observability: ObservabilityProps;
+  /** The dashboard ConfigMap (its `dashboardUid` is a stack output). */
   readonly dashboard: GrafanaDashboardConfigMap;
+  /** The alert and recording rules. */
   readonly prometheusRule: PrometheusRule;
+  /** The backup CronJob, when `backup.enabled`. */
   readonly backup?: BackupCronJob;
 
   constructor(scope: Construct, id: string, props: ServiceStackChartProps) {
@@ -65,6 +71,7 @@ export class ServiceStackChart extends Chart {
     this.service = new GoService(this, config.name, {
       name: config.name,
       environment: config.environment,
+      role: config.role,
       image: config.image,
       replicas: config.autoscaling.enabled
         ? Replicas.autoscale({

@@ -1,9 +1,8 @@
 /**
- * Example: a background worker (it consumes a queue and serves no traffic) built from GoService,
- * which is made for HTTP services: there is no ingress (the `ingress` prop is omitted) and a fixed
- * pod count (`Replicas.fixed`, so no HorizontalPodAutoscaler). GoService still creates a Service and
- * probes on the HTTP port, which the worker's health endpoints answer; see examples/README.md for
- * the API a real worker needs.
+ * Example: a background worker (it consumes a queue and serves no traffic): `role: "worker"` gives
+ * it no HTTP port, no Ingress and probes on the metrics port (whose server answers /health and
+ * /ready); the Service only exposes `metrics` for the ServiceMonitor, and the NetworkPolicy lets
+ * only Prometheus in. A fixed pod count (`Replicas.fixed`) means no HorizontalPodAutoscaler.
  */
 import { App, Chart } from "cdk8s";
 import { ENVIRONMENT_DEFAULTS, GoService, Replicas, type KubernetesObject } from "go-service-stack";
@@ -16,6 +15,7 @@ export function synthWorker(): KubernetesObject[] {
   new GoService(chart, "report-worker", {
     name: "report-worker",
     environment: "staging",
+    role: "worker",
     image: "registry.example.com/report-worker:v0.9.1",
     replicas: Replicas.fixed(2),
     resources: { requests: { cpu: "500m", memory: "512Mi" }, limits: { cpu: "2", memory: "1Gi" } },

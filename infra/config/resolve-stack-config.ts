@@ -6,20 +6,32 @@ import { crossFieldViolations, SECRET_CONFIG_KEYS, stackConfigSchema, type Secre
 
 /** The validated configuration of one stack, and which secret values the stack file provides. */
 export interface ResolvedStack {
+  /** Stack name, e.g. "production": the `<stack>` of `Pulumi.<stack>.yaml`, and the output directory under `dist/`. */
   readonly stack: string;
+  /** Pulumi project name: the namespace of the stack's config keys. */
   readonly project: string;
+  /** The validated configuration, environment defaults merged in. */
   readonly config: StackConfig;
   /** Secret keys set with `pulumi config set --secret` (their values are never read during synthesis). */
   readonly secretKeys: readonly SecretConfigKey[];
 }
 
+/** Where a config block comes from, for key namespaces and error messages. */
 export interface ResolveOptions {
   /** Pulumi project name: the namespace of the project's keys. */
   readonly project: string;
+  /** Stack name, copied to {@link ResolvedStack.stack}. */
   readonly stack: string;
   /** File the values came from, used in messages. */
   readonly file: string;
 }
+
+/**
+ * A stack's config block as parsed from YAML or received from the Pulumi engine: `<namespace>:<key>`
+ * to a value, where a secret value is `{ secure: "<ciphertext>" }` (stack file) or marked
+ * `{ secret: true }` (engine). Values are unknown until validated.
+ */
+export type ConfigBlock = Record<string, unknown>;
 
 type Json = Record<string, unknown>;
 
@@ -35,18 +47,19 @@ function mergeDefaults(defaults: unknown, user: unknown): unknown {
 }
 
 /** Defaults that are the same in every environment or derive from other keys. */
-function derivedDefaults(environment: Environment, user: Json, block: Json): Json {
+function derivedDefaults(environment: Environment, user: Json, block: ConfigBlock): Json {
   const awsRegion = block["aws:region"];
   const name = typeof user.name === "string" ? user.name : "myapp";
   return {
     ...ENVIRONMENT_DEFAULTS[environment],
     name,
     namespace: name,
+    role: "api",
     probes: {
       liveness: { path: "/health", initialDelaySeconds: 30, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
       readiness: { path: "/ready", initialDelaySeconds: 10, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3 },
     },
-    ingress: { enabled: true, className: "nginx", hosts: [], clusterIssuer: "letsencrypt-prod", tlsSecretName: `${name}-tls` },
+    ingress: { enabled: user.role !== "worker", className: "nginx", hosts: [], clusterIssuer: "letsencrypt-prod", tlsSecretName: `${name}-tls` },
     secrets: {
       name: `${name}-secrets`,
       keys: {
@@ -172,7 +185,7 @@ function schemaProblems(issues: readonly z.core.$ZodIssue[], merged: unknown, op
  * the engine's config map) and resolves environment defaults. Throws a `StackConfigError` that names
  * every offending key; nothing downstream runs on an invalid config.
  */
-export function resolveStackConfig(block: Json, options: ResolveOptions): ResolvedStack {
+export function resolveStackConfig(block: ConfigBlock, options: ResolveOptions): ResolvedStack {
   const problems: ConfigProblem[] = [];
   const user: Json = {};
   const secretKeys: SecretConfigKey[] = [];

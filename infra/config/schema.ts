@@ -50,6 +50,10 @@ const image = z
     error: "is not an image reference; use registry/repository:tag or registry/repository@sha256:<64 hex digits>",
   });
 
+/**
+ * Config keys whose values are secrets: a stack file must hold them encrypted
+ * (`pulumi config set --secret`), and synthesis never reads their values, only that they are set.
+ */
 export const SECRET_CONFIG_KEYS = [
   "jwtSecret",
   "encryptionKey",
@@ -58,6 +62,7 @@ export const SECRET_CONFIG_KEYS = [
   "redisPassword",
   "backupEncryptionKey",
 ] as const;
+/** One of {@link SECRET_CONFIG_KEYS}. */
 export type SecretConfigKey = (typeof SECRET_CONFIG_KEYS)[number];
 
 /** Which Kubernetes Secret key holds each secret value. Values come from `pulumi config set --secret`. */
@@ -70,10 +75,17 @@ export const secretKeysSchema = z.strictObject({
   backupEncryptionKey: z.string(),
 });
 
+/**
+ * Schema of a stack's configuration once environment defaults are merged in, keys without the
+ * project namespace. Objects are strict, so a misspelt key is an error; secret values are not part
+ * of it (see {@link SECRET_CONFIG_KEYS}). Cross-key and production-only rules run separately, in
+ * `resolveStackConfig`.
+ */
 export const stackConfigSchema = z.strictObject({
   environment: z.enum(ENVIRONMENTS, { error: `must be one of ${ENVIRONMENTS.join(", ")}` }),
   name: dnsLabel,
   namespace: dnsLabel,
+  role: z.enum(["api", "worker"], { error: "must be api (serves HTTP) or worker (no HTTP traffic)" }),
   image,
   replicas: positiveInt("pods"),
   autoscaling: z.strictObject({
@@ -170,7 +182,9 @@ export type StackConfig = z.infer<typeof stackConfigSchema>;
 
 /** Production-only and cross-field rules, which zod's per-field checks cannot express. */
 export interface RuleViolation {
+  /** Path of the offending key in the config, e.g. `["database", "sslMode"]`; reported as `<project>:database.sslMode`. */
   readonly path: readonly (string | number)[];
+  /** What is wrong and what to change. */
   readonly message: string;
 }
 
@@ -251,7 +265,11 @@ export function crossFieldViolations(input: unknown): RuleViolation[] {
     violations.push({ path: ["database", "maxIdleConns"], message: `must not exceed database.maxOpenConns (${maxIdle} > ${maxOpen})` });
   }
 
-  if (get(input, "ingress", "enabled") === true) {
+  const hosts = get(input, "ingress", "hosts");
+  if (get(input, "role") === "worker" && (get(input, "ingress", "enabled") === true || (Array.isArray(hosts) && hosts.length > 0))) {
+    violations.push({ path: ["ingress"], message: 'must be left out for a worker: it serves no HTTP traffic (or set role: "api")' });
+  }
+  if (get(input, "ingress", "enabled") === true && get(input, "role") !== "worker") {
     const hosts = get(input, "ingress", "hosts");
     if (Array.isArray(hosts) && hosts.length === 0) {
       violations.push({ path: ["ingress", "hosts"], message: "must list at least one host when ingress.enabled is true (or set ingress.enabled: false)" });
