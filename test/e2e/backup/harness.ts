@@ -179,6 +179,10 @@ export async function startMoto(): Promise<S3Server> {
     env: { ...process.env, PATH: basePath() },
   });
   let stderr = "";
+  let spawnError: Error | undefined;
+  child.on("error", (e) => {
+    spawnError = e;
+  });
   child.stderr?.on("data", (b: Buffer) => {
     stderr = (stderr + b.toString()).slice(-4000);
   });
@@ -189,6 +193,7 @@ export async function startMoto(): Promise<S3Server> {
   const endpoint = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 30_000;
   for (;;) {
+    if (spawnError) throw new Error(`cannot start moto_server (${spawnError.message}): run bash scripts/e2e/install-backup-deps.sh`);
     if (child.exitCode !== null) throw new Error(`moto_server exited: ${stderr}`);
     try {
       const res = await fetch(`${endpoint}/moto-api/`);
