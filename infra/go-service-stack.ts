@@ -59,8 +59,14 @@ export class GoServiceStack extends pulumi.ComponentResource {
       resources[`${object.kind}/${object.metadata.name}`] = resource;
       return resource;
     });
+    // How long `pulumi up` waits for a rollout before it calls the update failed (and a deploy rolls back).
+    const rollout = config.kubernetes.rolloutTimeout;
     for (const object of tiers[2] ?? []) {
-      resources[`${object.kind}/${object.metadata.name}`] = registerObject(object, { ...base, dependsOn: [...namespaces, ...foundation, this.secret] });
+      resources[`${object.kind}/${object.metadata.name}`] = registerObject(object, {
+        ...base,
+        dependsOn: [...namespaces, ...foundation, this.secret],
+        ...(object.kind === "Deployment" ? { customTimeouts: { create: rollout, update: rollout } } : {}),
+      });
     }
 
     this.resources = resources;

@@ -36,4 +36,9 @@ describe("the local stack", () => {
   it("uses the project's kubeconfig and the local context", () => {
     expect(registrations.find((r) => r.type === "pulumi:providers:kubernetes")?.inputs).toMatchObject({ kubeconfig: ".cluster/kubeconfig", context: "local" });
   });
+
+  it("waits for the Deployment's rollout no longer than the stack's rolloutTimeout", () => {
+    const deployment = registrations.find((r) => r.type === "kubernetes:apps/v1:Deployment");
+    expect(deployment?.customTimeouts).toEqual({ create: "2m", update: "2m" });
+  });
 });

@@ -12,6 +12,7 @@ export interface Registration {
   readonly parent: string | undefined;
   readonly protect: boolean;
   readonly retainOnDelete: boolean;
+  readonly customTimeouts: pulumi.CustomTimeouts | undefined;
 }
 
 /**
@@ -20,7 +21,10 @@ export interface Registration {
  */
 export async function installMocks(stack: string, config: Record<string, string>, secretKeys: readonly string[]): Promise<Registration[]> {
   const registrations: Registration[] = [];
-  const options = new Map<string, { dependsOn: string[]; parent: string | undefined; protect: boolean; retainOnDelete: boolean }>();
+  const options = new Map<
+    string,
+    { dependsOn: string[]; parent: string | undefined; protect: boolean; retainOnDelete: boolean; customTimeouts: pulumi.CustomTimeouts | undefined }
+  >();
   await pulumi.runtime.setMocks(
     {
       newResource: (args) => {
@@ -33,6 +37,7 @@ export async function installMocks(stack: string, config: Record<string, string>
           parent: recorded?.parent,
           protect: recorded?.protect ?? false,
           retainOnDelete: recorded?.retainOnDelete ?? false,
+          customTimeouts: recorded?.customTimeouts,
         });
         const id = `${args.name}-id`;
         const state: Record<string, unknown> = { ...args.inputs };
@@ -58,6 +63,7 @@ export async function installMocks(stack: string, config: Record<string, string>
       parent: parent?.__name,
       protect: args.opts.protect === true,
       retainOnDelete: (args.opts as { retainOnDelete?: boolean }).retainOnDelete === true,
+      customTimeouts: (args.opts as pulumi.CustomResourceOptions).customTimeouts,
     });
     return undefined;
   };
