@@ -20,6 +20,7 @@ const UNITS_DESCENDING = ["y", "w", "d", "h", "m", "s", "ms"] as const;
 /** Same grammar as Prometheus' `model.ParseDuration` (units in descending order, no fractions). */
 export const PROMETHEUS_DURATION_PATTERN = /^(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?$/;
 
+/** Whether Prometheus would accept `value` as a duration (see {@link PROMETHEUS_DURATION_PATTERN}); the empty string is not one. */
 export function isPrometheusDuration(value: string): boolean {
   return value !== "" && PROMETHEUS_DURATION_PATTERN.test(value);
 }

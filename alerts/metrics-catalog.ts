@@ -9,6 +9,7 @@ import type { Matchers } from "./promql.js";
  * name, different aggregation).
  */
 
+/** Prometheus metric type, which decides the functions that make sense on it (`rate` on counters, `histogram_quantile` on histograms). */
 export type MetricType = "counter" | "gauge" | "histogram" | "summary";
 
 /** Who exposes the series, which decides the label set available for scoping. */
@@ -19,12 +20,17 @@ export type MetricSource =
   | "kubelet" // kubelet /metrics (volume stats)
   | "kube-state-metrics";
 
+/** One metric the rules and panels read, as its exporter exposes it. */
 export interface MetricDefinition {
+  /** Metric name as exposed, without the `_bucket`/`_count`/`_sum` suffixes of histograms. */
   readonly name: string;
+  /** Prometheus metric type. */
   readonly type: MetricType;
+  /** Exporter of the series, which decides the labels available to scope it to the service. */
   readonly source: MetricSource;
   /** Labels the rules and panels rely on, besides the scoping labels. */
   readonly labels: readonly string[];
+  /** What the metric measures, as a person reads it (the exporter's HELP text, shortened). */
   readonly help: string;
 }
 
@@ -36,6 +42,10 @@ const metric = (name: string, type: MetricType, source: MetricSource, labels: re
   help,
 });
 
+/**
+ * Every metric the alerts and the dashboard read, by id. Series names are written only here, so a
+ * renamed metric is fixed in one place.
+ */
 export const METRICS = {
   up: metric("up", "gauge", "prometheus", [], "1 when the last scrape of the target succeeded, 0 otherwise."),
   httpRequestsTotal: metric("http_requests_total", "counter", "service", ["method", "status"], "HTTP requests served, by method and status code."),
@@ -70,6 +80,7 @@ export const METRICS = {
   jobOwner: metric("kube_job_owner", "gauge", "kube-state-metrics", ["job_name", "owner_kind", "owner_name"], "Owner (e.g. CronJob) of a Job."),
 } as const satisfies Record<string, MetricDefinition>;
 
+/** Id of a metric in {@link METRICS}. */
 export type MetricId = keyof typeof METRICS;
 
 /**
@@ -83,7 +94,10 @@ export interface ServiceScope {
   readonly job: string;
   /** Container name in the pod, as cAdvisor labels it. */
   readonly container: string;
-  /** Name of the backup CronJob, when there is one. */
+  /**
+   * Name of the backup CronJob, when there is one.
+   * @default - no backup CronJob: the backup signals throw
+   */
   readonly backupCronJob?: string;
 }
 
@@ -123,6 +137,7 @@ export const sloRequestsRecord = (slo: SloName, kind: "total" | "bad"): string =
 /** Recording rule name of the remaining error budget over the SLO window (1 = untouched, 0 = spent). */
 export const sloBudgetRemainingRecord = (slo: SloName): string => `namespace_job:slo_${slo}_error_budget_remaining:ratio`;
 
+/** The service's two SLOs: requests answered without 5xx, and requests served under the latency threshold. */
 export type SloName = "availability" | "latency";
 
 /**
@@ -219,4 +234,5 @@ export const SIGNALS = {
   sloBudgetRemaining: (s: ServiceScope, slo: SloName) => selector(sloBudgetRemainingRecord(slo), serviceMatchers(s)),
 } as const;
 
+/** Id of a signal in {@link SIGNALS}; an alert names the signal it watches so the dashboard can be checked to show it. */
 export type SignalId = keyof typeof SIGNALS;

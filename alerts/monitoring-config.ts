@@ -33,6 +33,7 @@ const labelValue = z.string().regex(/^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-
   message: "label values must be at most 63 characters of letters, digits, '-', '_' or '.', starting and ending with a letter or digit",
 });
 
+/** Schema of `monitoring.thresholds`: the alert thresholds, which the dashboard also draws. */
 export const thresholdsSchema = z
   .object({
     errorRate: fraction("thresholds.errorRate")
@@ -75,6 +76,7 @@ export const thresholdsSchema = z
   })
   .strict();
 
+/** Schema of `monitoring.slo`: availability and latency targets and the window their error budgets are counted over. */
 export const sloSchema = z
   .object({
     availabilityTarget: fraction("slo.availabilityTarget")
@@ -92,6 +94,7 @@ export const sloSchema = z
   })
   .strict();
 
+/** Schema of `monitoring.prometheus`: how the Prometheus of kube-prometheus-stack selects and scrapes the service. */
 export const prometheusSchema = z
   .object({
     resourceLabels: z
@@ -104,6 +107,7 @@ export const prometheusSchema = z
   })
   .strict();
 
+/** Schema of `monitoring.dashboard`: the Grafana dashboard's uid, title and refresh period. */
 export const dashboardSchema = z
   .object({
     uid: z
@@ -120,6 +124,11 @@ export const dashboardSchema = z
   })
   .strict();
 
+/**
+ * Schema of the `monitoring` key of a stack config. Every field has a default, so `{}` parses to a
+ * production-grade config; unknown keys are rejected so that a misspelt threshold is not silently
+ * ignored. Use {@link parseMonitoringConfig} for error messages that name the stack file.
+ */
 export const monitoringConfigSchema = z
   .object({
     runbookBaseUrl: z

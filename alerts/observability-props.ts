@@ -50,20 +50,31 @@ export interface ObservabilityProps {
 
 /** Backup settings once validated. */
 export interface ResolvedBackup {
+  /** Name of the backup CronJob, a valid Kubernetes name in the service's namespace. */
   readonly cronJobName: string;
+  /** Interval between two scheduled backups, in seconds. */
   readonly scheduleIntervalSeconds: number;
+  /** Age of the last successful backup past which BackupTooOld fires, in seconds; always longer than the schedule interval. */
   readonly maxAgeSeconds: number;
 }
 
 /** ObservabilityProps with defaults applied and every value validated. */
 export interface ResolvedObservability {
+  /** Name of the service, a valid DNS-1123 label. */
   readonly serviceName: string;
+  /** Kubernetes namespace the service runs in, a valid DNS-1123 label. */
   readonly namespace: string;
+  /** Environment name, e.g. "production"; part of the dashboard uid and of alert texts. */
   readonly environment: string;
+  /** Value of the Prometheus `job` label of the service's targets: the configured one, or the service name. */
   readonly jobLabel: string;
+  /** Name of the service's container, as cAdvisor labels its series: the configured one, or the service name. */
   readonly containerName: string;
+  /** Memory limit of the service container, in bytes (a positive safe integer). */
   readonly containerMemoryLimitBytes: number;
+  /** Monitoring config with every default applied. */
   readonly monitoring: MonitoringConfig;
+  /** Backup settings; `undefined` when the service has no backup CronJob, which leaves out the backup alerts and panel. */
   readonly backup: ResolvedBackup | undefined;
   /** Selectors of the service's own series, with literal values. */
   readonly scope: ServiceScope;

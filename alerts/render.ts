@@ -4,17 +4,45 @@ import type { Rule, RuleGroup } from "./rule-types.js";
 
 /** A rule exactly as Prometheus' rule file format (and PrometheusRule's spec) spells it. */
 export interface PlainRule {
+  /**
+   * Alert name; set on alerting rules only.
+   * @default - none: a recording rule
+   */
   alert?: string;
+  /**
+   * Name of the series the rule records; set on recording rules only.
+   * @default - none: an alerting rule
+   */
   record?: string;
+  /** PromQL expression. */
   expr: string;
+  /**
+   * Prometheus duration the condition must hold before the alert fires.
+   * @default - fires at the first evaluation where the condition holds
+   */
   for?: string;
+  /**
+   * Labels of the alert (severity, team and extra labels), keys sorted.
+   * @default - none (recording rules)
+   */
   labels?: Record<string, string>;
+  /**
+   * Annotations of the alert (summary, description, runbook_url), keys sorted.
+   * @default - none (recording rules)
+   */
   annotations?: Record<string, string>;
 }
 
+/** A rule group exactly as Prometheus' rule file format (and PrometheusRule's spec) spells it. */
 export interface PlainRuleGroup {
+  /** Group name, unique within the rule file. */
   name: string;
+  /**
+   * Evaluation interval as a Prometheus duration.
+   * @default - Prometheus' global evaluation_interval
+   */
   interval?: string;
+  /** Rules, evaluated in this order. */
   rules: PlainRule[];
 }
 
@@ -51,8 +79,11 @@ export function renderRuleGroups(groups: readonly RuleGroup[]): string {
   return doc.toString({ lineWidth: 0, indentSeq: true });
 }
 
+/** Object metadata of a generated PrometheusRule. */
 export interface PrometheusRuleMetadata {
+  /** Name of the PrometheusRule object. */
   readonly name: string;
+  /** Namespace of the PrometheusRule object, normally the service's. */
   readonly namespace: string;
   /** Labels on the object; must include what the Prometheus' ruleSelector matches (e.g. release). */
   readonly labels: Readonly<Record<string, string>>;

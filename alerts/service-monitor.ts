@@ -26,7 +26,9 @@ export interface ServiceMonitorOptions {
   readonly path?: string;
 }
 
+/** Service port name scraped when `portName` is not given. */
 export const DEFAULT_METRICS_PORT_NAME = "metrics";
+/** HTTP path scraped when `path` is not given: where client_golang's promhttp handler is usually mounted. */
 export const DEFAULT_METRICS_PATH = "/metrics";
 
 /** Labels of the Service the ServiceMonitor selects when none are given. */

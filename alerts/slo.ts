@@ -12,7 +12,9 @@ import type { AlertRule, RecordingRule, Severity } from "./rule-types.js";
  * happening, so the alert resets minutes after a fix instead of hours).
  */
 export interface BurnRateWindow {
+  /** Prometheus duration of the long window, which shows that enough budget is really gone. */
   readonly longWindow: string;
+  /** Prometheus duration of the short window (1/12 of the long one), which shows that it is still happening. */
   readonly shortWindow: string;
   /** Burn rate threshold; for a 30-day window 14.4 spends 2% of the budget in 1 hour. */
   readonly burnRate: number;
@@ -20,6 +22,7 @@ export interface BurnRateWindow {
   readonly severity: Severity;
 }
 
+/** The four burn-rate conditions of the SRE workbook for a 30-day SLO: two that page, two that open a ticket. */
 export const BURN_RATE_WINDOWS: readonly BurnRateWindow[] = [
   { longWindow: "1h", shortWindow: "5m", burnRate: 14.4, severity: "critical" },
   { longWindow: "6h", shortWindow: "30m", burnRate: 6, severity: "critical" },
@@ -30,7 +33,9 @@ export const BURN_RATE_WINDOWS: readonly BurnRateWindow[] = [
 /** Every window an error ratio is recorded for, shortest first. */
 export const SLO_RATIO_WINDOWS: readonly string[] = ["5m", "30m", "1h", "2h", "6h", "1d", "3d"];
 
+/** One SLO of the service, with its target taken from the monitoring config. */
 export interface SloDefinition {
+  /** Which SLO; also the `slo` label of its alerts and part of its recording rule names. */
   readonly name: SloName;
   /** Fraction of good requests promised over the window, e.g. 0.999. */
   readonly target: number;
@@ -40,6 +45,7 @@ export interface SloDefinition {
   readonly objective: string;
 }
 
+/** The availability and latency SLOs of the service, in that order. */
 export function sloDefinitions(o: ResolvedObservability): readonly SloDefinition[] {
   const { slo } = o.monitoring;
   return [
@@ -89,6 +95,12 @@ function requestRateExprs(o: ResolvedObservability, slo: SloName): { total: stri
   return { total, bad: `${total}\n-\n${fast}` };
 }
 
+/**
+ * Recording rules the SLO alerts and panels read: the error ratio of each SLO over every burn-rate
+ * window, the 5-minute request rates, the error ratio over the whole SLO window and the remaining
+ * budget. Alerts and panels read these series instead of each recomputing long-window rates; the
+ * SLO-window ratio sums the recorded 5-minute rates because a raw 30-day `rate` is too expensive.
+ */
 export function sloRecordingRules(o: ResolvedObservability): RecordingRule[] {
   const window = o.monitoring.slo.window;
   const m = serviceMatchers(o.scope);
@@ -119,6 +131,7 @@ export function sloRecordingRules(o: ResolvedObservability): RecordingRule[] {
 
 const capitalize = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
 
+/** Alert name of an SLO's fast (paging) or slow (ticket) burn alert, e.g. "AvailabilitySLOFastBurn". */
 export function sloAlertName(slo: SloName, speed: "fast" | "slow"): string {
   return `${capitalize(slo)}SLO${speed === "fast" ? "Fast" : "Slow"}Burn`;
 }
@@ -134,6 +147,13 @@ function burnCondition(o: ResolvedObservability, slo: SloDefinition, w: BurnRate
   );
 }
 
+/**
+ * Two alerts per SLO: a fast burn (critical, the 1h and 6h conditions) and a slow burn (warning,
+ * the 1d and 3d conditions). One alert per speed rather than per window, so that a fast burn that
+ * trips several windows notifies once.
+ *
+ * @param runbook - runbook URL of an alert, from its name
+ */
 export function sloAlertRules(o: ResolvedObservability, runbook: (alert: string) => string): AlertRule[] {
   const service = o.serviceName;
   const rules: AlertRule[] = [];

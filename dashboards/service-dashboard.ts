@@ -20,33 +20,60 @@ import type { ObservabilityProps, ResolvedObservability, ServiceScope, SignalId 
 /** Grafana's rate window variable: at least 4 scrape intervals, follows the zoom level. */
 export const RATE_INTERVAL = "$__rate_interval";
 
+/** Grafana visualisation of a panel: a graph over time, or the last value as a number or a gauge. */
 export type PanelKind = "timeseries" | "stat" | "gauge";
 
+/** One query of a panel. */
 export interface PanelTarget {
+  /** PromQL expression, scoped with the dashboard's template variables. */
   readonly expr: string;
+  /** Grafana legend format, e.g. "{{pod}}"; label templates name the series. */
   readonly legend: string;
 }
 
 /** Threshold drawn on a panel: `above` = values above are bad (red), `below` = values below are bad. */
 export interface PanelThreshold {
+  /** Threshold value, in the panel's unit; the alert threshold of the signal. */
   readonly value: number;
+  /** Side of `value` that is bad. */
   readonly bad: "above" | "below";
-  /** Intermediate warning steps (orange), for panels with more than one alert level. */
+  /**
+   * Intermediate warning steps (orange), in the panel's unit, for panels with more than one alert level.
+   * @default - no warning steps: green, then red past `value`
+   */
   readonly warnings?: readonly number[];
 }
 
 /** A panel as the bundle describes it, before the Grafana SDK builds it. */
 export interface PanelSpec {
+  /** Title of the collapsible row the panel sits in; consecutive panels with the same row share it. */
   readonly row: string;
+  /** Panel title. */
   readonly title: string;
+  /** Visualisation. */
   readonly kind: PanelKind;
+  /** Grafana unit id of the values, e.g. "s", "percentunit" (0 to 1 shown as %), "reqps" or "bytes". */
   readonly unit: string;
+  /** Panel description (the "i" tooltip): what the values mean and which alert fires on them. */
   readonly description: string;
   /** Catalog signals the panel shows: every alert's signal must appear on some panel. */
   readonly signals: readonly SignalId[];
+  /** Queries; the legend tells their series apart. */
   readonly targets: readonly PanelTarget[];
+  /**
+   * Threshold line or colouring.
+   * @default - no threshold: every value green
+   */
   readonly threshold?: PanelThreshold;
+  /**
+   * Lower bound of the axis or gauge, in the panel's unit.
+   * @default - Grafana's choice, from the data
+   */
   readonly min?: number;
+  /**
+   * Upper bound of the axis or gauge, in the panel's unit.
+   * @default - Grafana's choice, from the data
+   */
   readonly max?: number;
   /** Width in grid columns (of 24). */
   readonly width: number;

@@ -9,13 +9,24 @@ import type { ResolvedStack } from "./config/resolve-stack-config.js";
 export type KubernetesObject = Record<string, unknown> & {
   readonly apiVersion: string;
   readonly kind: string;
-  readonly metadata: { readonly name: string; readonly namespace?: string } & Record<string, unknown>;
+  readonly metadata: {
+    /** Object name. */
+    readonly name: string;
+    /**
+     * Namespace of the object.
+     * @default - none: a cluster-scoped object, or the namespace of the `kubectl apply`
+     */
+    readonly namespace?: string;
+  } & Record<string, unknown>;
 };
 
 /** The files of one stack, keyed by their path under `dist/<stack>/`. */
 export interface SynthesizedStack {
+  /** Stack name; the files go to `dist/<stack>/`. */
   readonly stack: string;
+  /** The chart's Kubernetes objects, in the chart's order (the content of `kubernetes.yaml`). */
   readonly objects: readonly KubernetesObject[];
+  /** File contents by path under `dist/<stack>/`: `kubernetes.yaml`, `prometheus-rules.yaml` and `grafana-dashboard.json`. */
   readonly files: Readonly<Record<string, string>>;
 }
 

@@ -4,6 +4,7 @@ import { toPlainRuleGroups } from "../render.js";
 
 /** Types of `promtool test rules` files (https://prometheus.io/docs/prometheus/latest/configuration/unit_testing_rules/). */
 
+/** One input series of a promtool test group. */
 export interface InputSeries {
   /** `metric{label="value", ...}` */
   readonly series: string;
@@ -11,30 +12,46 @@ export interface InputSeries {
   readonly values: string;
 }
 
+/** One alert promtool expects to be firing at `eval_time`. */
 export interface ExpectedAlert {
+  /** Every label of the alert (series labels plus rule labels); promtool compares the whole set. */
   readonly exp_labels: Readonly<Record<string, string>>;
+  /**
+   * Annotations as rendered from their templates.
+   * @default - annotations are not compared
+   */
   readonly exp_annotations?: Readonly<Record<string, string>>;
 }
 
+/** Expected firing alerts of one alert name at one evaluation time. */
 export interface AlertRuleTest {
   /** Time since the start of the series, e.g. "5m". */
   readonly eval_time: string;
+  /** Name of the alert under test. */
   readonly alertname: string;
   /** Empty = the alert must not be firing (pending does not count). */
   readonly exp_alerts: readonly ExpectedAlert[];
 }
 
+/** One promtool test group: input series and the alert expectations evaluated against them. */
 export interface PromtoolTestGroup {
   /** Human title; rendered as a YAML comment because promtool 2.42 has no `name` field. */
   readonly title: string;
+  /** Prometheus duration between two samples of the input series, e.g. "1m". */
   readonly interval: string;
+  /** Series the rules are evaluated against. */
   readonly input_series: readonly InputSeries[];
+  /** Expectations, each at its own evaluation time. */
   readonly alert_rule_test: readonly AlertRuleTest[];
 }
 
+/** A whole `promtool test rules` file. */
 export interface PromtoolTestFile {
+  /** Rule files under test, relative to the test file. */
   readonly rule_files: readonly string[];
+  /** Prometheus duration between two rule evaluations, e.g. "1m". */
   readonly evaluation_interval: string;
+  /** Test groups, each with its own input series. */
   readonly tests: readonly PromtoolTestGroup[];
 }
 

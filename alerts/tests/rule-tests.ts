@@ -21,7 +21,9 @@ const minutes = (m: number): string => `${m}m`;
 
 /** Cases per alert, so that a test can check that every alert is covered both ways. */
 export interface AlertCoverage {
+  /** Names of the alerts with at least one case where they fire. */
   readonly fires: Set<string>;
+  /** Names of the alerts with at least one case where they stay silent. */
   readonly silent: Set<string>;
 }
 
@@ -68,14 +70,19 @@ function forMinutes(rule: AlertRule): number {
 export interface RuleTestSuite {
   /** Short name, used for file names. */
   readonly name: string;
+  /** File name the test file's `rule_files` refers to; write `ruleFile` under this name next to the test file. */
   readonly ruleFileName: string;
   /** Content of the rule file under test. */
   readonly ruleFile: string;
+  /** File name of the test file, to pass to `promtool test rules`. */
   readonly testFileName: string;
+  /** The test file, to render with `renderPromtoolTestFile`. */
   readonly testFile: PromtoolTestFile;
 }
 
+/** Every promtool suite of the bundle and the alerts they cover. */
 export interface RuleTests {
+  /** Suites to run, each with its own rule file. */
   readonly suites: readonly RuleTestSuite[];
   /** Alerts with at least one firing case, and with at least one silent case. */
   readonly coverage: AlertCoverage;

@@ -9,9 +9,13 @@
 export interface CronSchedule {
   /** The expression in normalized five-field form (macros expanded, single spaces). */
   readonly expression: string;
+  /** Minutes of the hour the job may run at, 0 … 59. */
   readonly minutes: ReadonlySet<number>;
+  /** Hours of the day, 0 … 23, in the CronJob's time zone. */
   readonly hours: ReadonlySet<number>;
+  /** Days of the month, 1 … 31. */
   readonly daysOfMonth: ReadonlySet<number>;
+  /** Months, 1 = January … 12 = December. */
   readonly months: ReadonlySet<number>;
   /** 0 = Sunday … 6 = Saturday (7 is folded into 0). */
   readonly daysOfWeek: ReadonlySet<number>;

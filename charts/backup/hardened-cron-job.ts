@@ -18,25 +18,43 @@ export const SCRATCH_MOUNT_PATH = "/tmp";
 
 /** Everything that differs between the backup and the restore-check CronJobs. */
 export interface HardenedCronJobSpec {
+  /** Name of the CronJob object. */
   readonly name: string;
+  /** Namespace of the CronJob; `undefined` = the chart's namespace. */
   readonly namespace: string | undefined;
+  /** Labels of the CronJob and of its pods. */
   readonly labels: Readonly<Record<string, string>>;
+  /** Name of the single container, e.g. "backup". */
   readonly containerName: string;
+  /** When the job runs; its normalized expression becomes the CronJob's schedule. */
   readonly schedule: CronSchedule;
+  /** IANA time zone the schedule is read in, e.g. "Etc/UTC". */
   readonly timeZone: string;
+  /** Container image with the tools the script needs, pinned by tag or digest. */
   readonly image: string;
+  /** When the kubelet pulls the image. */
   readonly imagePullPolicy: kplus.ImagePullPolicy;
+  /** Service account of the pods; its IRSA annotation, if any, gives the AWS credentials. */
   readonly serviceAccount: kplus.IServiceAccount;
+  /** ConfigMap holding the scripts, mounted read-only at {@link SCRIPTS_MOUNT_PATH}. */
   readonly scripts: kplus.IConfigMap;
+  /** Key of the script in `scripts` that the container runs with bash. */
   readonly scriptFileName: string;
   /** Environment variables, in the order they appear in the manifest. */
   readonly env: ReadonlyArray<readonly [string, kplus.EnvValue]>;
+  /** CPU and memory requests and limits of the container. */
   readonly resources: kplus.ContainerResources;
+  /** Size limit of the scratch volume at {@link SCRATCH_MOUNT_PATH}; the pod is evicted past it. */
   readonly scratchSpace: Size;
+  /** How late after its scheduled time a run may still start; later runs are skipped. */
   readonly startingDeadline: Duration;
+  /** How long a run may take before Kubernetes kills it. */
   readonly activeDeadline: Duration;
+  /** Retries of a failed run (pods), within `activeDeadline`. */
   readonly backoffLimit: number;
+  /** Finished successful Jobs kept for their logs. */
   readonly successfulJobsRetained: number;
+  /** Finished failed Jobs kept for their logs. */
   readonly failedJobsRetained: number;
 }
 

@@ -144,9 +144,13 @@ const UTC_ZONES = new Set(["Etc/UTC", "UTC", "Etc/GMT", "GMT", "Etc/Universal", 
 
 /** Inputs of {@link restoreMaxAgeHours}. */
 export interface RestoreMaxAgeInput {
+  /** Schedule of the backup CronJob; its longest interval between two runs bounds the age. */
   readonly backupSchedule: CronSchedule;
+  /** Time zone of the backup schedule; outside UTC a daylight saving change adds an hour. */
   readonly backupTimeZone: string;
+  /** Starting deadline of the backup CronJob: how late a run may start. */
   readonly backupStartingDeadline: Duration;
+  /** Active deadline of the backup CronJob: how long a run may take. */
   readonly backupActiveDeadline: Duration;
 }
 

@@ -41,9 +41,11 @@ const MAX_DASHBOARD_BYTES = 262_144 - 8_192;
  * @example new GrafanaDashboardConfigMap(this, "dashboard", observability);
  */
 export class GrafanaDashboardConfigMap extends Construct {
+  /** The emitted ConfigMap. */
   readonly apiObject: ApiObject;
   /** The dashboard JSON, as stored under `<uid>.json`. */
   readonly dashboardJson: string;
+  /** Grafana uid of the dashboard, stable across deployments so that links to it keep working. */
   readonly dashboardUid: string;
 
   constructor(scope: Construct, id: string, props: GrafanaDashboardConfigMapProps) {

@@ -23,6 +23,7 @@ export interface PrometheusRuleProps extends ObservabilityProps {
  * @example new PrometheusRule(this, "rules", observability);
  */
 export class PrometheusRule extends Construct {
+  /** The emitted Kubernetes object. */
   readonly apiObject: ApiObject;
   /** The typed, schema-validated manifest. */
   readonly manifest: PrometheusRuleModel;

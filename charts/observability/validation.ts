@@ -11,6 +11,7 @@ export function resolveForConstruct(scope: Construct, id: string, props: Observa
   }
 }
 
+/** Path of the construct `id` would get under `scope`, for error messages thrown before it exists. */
 export function constructPath(scope: Construct, id: string): string {
   const parent = scope.node.path;
   return parent === "" ? id : `${parent}/${id}`;

@@ -8,6 +8,7 @@ import { backupBucketPolicyDocument, backupPrefixProblem, DEFAULT_BACKUP_PREFIX 
 
 /** The environments the stack knows; only `production` changes the component's behaviour. */
 export const BACKUP_ENVIRONMENTS = ["development", "staging", "production"] as const;
+/** One of {@link BACKUP_ENVIRONMENTS}: the stack's environment, which decides protection and retention on delete. */
 export type BackupEnvironment = (typeof BACKUP_ENVIRONMENTS)[number];
 
 /** Where the backup job runs, for its IRSA role (see {@link BackupJobRole}). */

@@ -23,13 +23,55 @@ export interface BackupLifecycleSettings {
 
 /** One rule in the shape of `aws.s3.BucketLifecycleConfiguration`'s `rules` input. */
 export interface LifecycleRule {
+  /** Rule id, unique in the bucket; shown in the S3 console and in `x-amz-expiration` headers. */
   readonly id: string;
+  /** Rule status; the component only emits enabled rules. */
   readonly status: "Enabled";
-  readonly filter: { readonly prefix?: string };
-  readonly expiration?: { readonly days?: number; readonly expiredObjectDeleteMarker?: boolean };
+  /** Objects the rule applies to. */
+  readonly filter: {
+    /**
+     * Key prefix, with its trailing slash.
+     * @default - every object of the bucket
+     */
+    readonly prefix?: string;
+  };
+  /**
+   * When current versions expire.
+   * @default - current versions never expire
+   */
+  readonly expiration?: {
+    /**
+     * Days after upload at which the current version expires (becomes noncurrent, versioning being on).
+     * @default - no age-based expiration
+     */
+    readonly days?: number;
+    /**
+     * Whether to remove delete markers that no longer hide any version.
+     * @default false
+     */
+    readonly expiredObjectDeleteMarker?: boolean;
+  };
+  /**
+   * Storage class changes, each `days` after upload.
+   * @default - objects stay in STANDARD
+   */
   readonly transitions?: { readonly days: number; readonly storageClass: "STANDARD_IA" }[];
-  readonly noncurrentVersionExpiration?: { readonly noncurrentDays: number };
-  readonly abortIncompleteMultipartUpload?: { readonly daysAfterInitiation: number };
+  /**
+   * When noncurrent versions are deleted for good.
+   * @default - noncurrent versions are kept forever
+   */
+  readonly noncurrentVersionExpiration?: {
+    /** Days after a version becomes noncurrent. */
+    readonly noncurrentDays: number;
+  };
+  /**
+   * When S3 aborts unfinished multipart uploads and frees their parts.
+   * @default - unfinished uploads are kept (and billed) forever
+   */
+  readonly abortIncompleteMultipartUpload?: {
+    /** Days after the upload was started. */
+    readonly daysAfterInitiation: number;
+  };
 }
 
 /** S3 refuses a lifecycle transition to STANDARD_IA earlier than this many days after creation. */

@@ -8,17 +8,34 @@ export type PolicyCondition = Readonly<Record<string, Readonly<Record<string, st
 
 /** One statement of an IAM policy document. */
 export interface PolicyStatement {
+  /** Statement id, unique in the document, saying what the statement is for, e.g. "ReadWriteBackupObjects". */
   readonly Sid: string;
+  /** Whether the statement allows or denies; an explicit Deny wins over any Allow. */
   readonly Effect: "Allow" | "Deny";
+  /**
+   * Who the statement applies to, e.g. `{ Federated: "<OIDC provider ARN>" }`; only in resource and trust policies.
+   * @default - none: an identity policy, which applies to the role it is attached to
+   */
   readonly Principal?: "*" | Readonly<Record<string, string | readonly string[]>>;
+  /** API actions, e.g. "s3:PutObject"; wildcards allowed. */
   readonly Action: string | readonly string[];
+  /**
+   * ARNs the actions apply to.
+   * @default - none: trust policies name no resource
+   */
   readonly Resource?: string | readonly string[];
+  /**
+   * Conditions that must all hold for the statement to apply.
+   * @default - unconditional
+   */
   readonly Condition?: PolicyCondition;
 }
 
 /** An IAM policy document (identity, resource or trust policy). */
 export interface PolicyDocument {
+  /** Policy language version; "2012-10-17" is the current one, and the only one with policy variables. */
   readonly Version: "2012-10-17";
+  /** The statements, evaluated together (order does not matter). */
   readonly Statement: readonly PolicyStatement[];
 }
 

@@ -3,48 +3,105 @@
  * and its Helm values (section 4). A stack file only states what differs from these.
  */
 
+/** The environments a stack may deploy to; each has its own defaults, and production its own rules. */
 export const ENVIRONMENTS = ["development", "staging", "production"] as const;
+/** One of {@link ENVIRONMENTS}: the `environment` key of a stack, which picks its defaults. */
 export type Environment = (typeof ENVIRONMENTS)[number];
 
 /** The shape of the defaults: every settable key except those that have no sensible default. */
 export interface EnvironmentDefaults {
+  /** The Go service's HTTP server, passed to it as environment variables. */
   readonly server: {
+    /** Address the server listens on; "0.0.0.0" so that the kubelet and the Service reach it. */
     readonly host: string;
+    /** Port of the HTTP API, also the container port the Service targets. */
     readonly port: number;
+    /** Port of the Prometheus `/metrics` endpoint, which the ServiceMonitor scrapes; a port of its own keeps metrics off the Ingress. */
     readonly metricsPort: number;
+    /** Longest time to read a whole request, a Go duration such as "30s". */
     readonly readTimeout: string;
+    /** Longest time to write a response, a Go duration such as "30s". */
     readonly writeTimeout: string;
+    /** How long the server drains in-flight requests after SIGTERM, a Go duration; the pod's grace period is derived from it. */
     readonly shutdownTimeout: string;
+    /** Largest request header block the server accepts, in bytes. */
     readonly maxHeaderBytes: number;
   };
+  /** The PostgreSQL connection and pool of the Go service. */
   readonly database: {
+    /** Host name or IP address of the PostgreSQL server. */
     readonly host: string;
+    /** TCP port of the PostgreSQL server. */
     readonly port: number;
+    /** Database role the service logs in as; its password is the `dbPassword` secret. */
     readonly user: string;
+    /** Name of the database. */
     readonly name: string;
+    /** Most connections the pool opens, per pod; pods × this must stay under the server's max_connections. */
     readonly maxOpenConns: number;
+    /** Idle connections kept open per pod for reuse; at most `maxOpenConns`. */
     readonly maxIdleConns: number;
+    /** Age after which a connection is closed and replaced, a Go duration such as "1h". */
     readonly connMaxLifetime: string;
+    /** libpq `sslmode`; production refuses "disable" so that database traffic is encrypted. */
     readonly sslMode: "disable" | "allow" | "prefer" | "require" | "verify-ca" | "verify-full";
   };
-  readonly redis: { readonly addr: string; readonly db: number; readonly poolSize: number };
+  /** The Redis connection of the Go service. */
+  readonly redis: {
+    /** Address of the Redis server as host:port; the NetworkPolicy opens this port. */
+    readonly addr: string;
+    /** Redis logical database index, 0 to 15. */
+    readonly db: number;
+    /** Most connections the client opens, per pod. */
+    readonly poolSize: number;
+  };
+  /** The Go service's logs. */
   readonly logging: {
+    /** Least severe level written. */
     readonly level: "debug" | "info" | "warn" | "error";
+    /** "json" for log collectors, "text" for people reading a terminal. */
     readonly format: "json" | "text";
+    /** Where logs go, e.g. "stdout", which the container runtime collects. */
     readonly output: string;
   };
-  readonly security: { readonly rateLimitPerMinute: number; readonly corsAllowedOrigins: readonly string[] };
+  /** Request limits the Ingress enforces in front of the service. */
+  readonly security: {
+    /** Requests per minute allowed per client IP (ingress-nginx `limit-rpm`). */
+    readonly rateLimitPerMinute: number;
+    /** Origins allowed by CORS, e.g. "https://app.example.com" (scheme and host, no path); empty = CORS off. */
+    readonly corsAllowedOrigins: readonly string[];
+  };
+  /** Number of pods when autoscaling is off. */
   readonly replicas: number;
+  /** The HorizontalPodAutoscaler; when enabled it owns the replica count. */
   readonly autoscaling: {
+    /** Whether an HPA scales the Deployment; `replicas` applies otherwise. */
     readonly enabled: boolean;
+    /** Fewest pods the HPA keeps. */
     readonly minReplicas: number;
+    /** Most pods the HPA creates. */
     readonly maxReplicas: number;
+    /** Average CPU use the HPA aims for, in percent of the CPU request. */
     readonly targetCPUUtilizationPercentage: number;
+    /** Average memory use the HPA aims for, in percent of the memory request. */
     readonly targetMemoryUtilizationPercentage: number;
   };
+  /** CPU and memory of the service container. */
   readonly resources: {
-    readonly requests: { readonly cpu: string; readonly memory: string };
-    readonly limits: { readonly cpu: string; readonly memory: string };
+    /** What the scheduler reserves for the container. */
+    readonly requests: {
+      /** CPU request, a Kubernetes quantity such as "250m" (millicores) or "1". */
+      readonly cpu: string;
+      /** Memory request, a Kubernetes quantity such as "256Mi". */
+      readonly memory: string;
+    };
+    /** Most the container may use: CPU above it is throttled, memory above it is OOM-killed. */
+    readonly limits: {
+      /** CPU limit, a Kubernetes quantity such as "500m" (millicores) or "2". */
+      readonly cpu: string;
+      /** Memory limit, a Kubernetes quantity such as "512Mi"; GOMEMLIMIT is derived from it. */
+      readonly memory: string;
+    };
   };
 }
 
@@ -64,6 +121,7 @@ const COMMON_SERVER = {
 
 const COMMON_DATABASE = { host: "localhost", port: 5432, user: "postgres", name: "myapp", connMaxLifetime: "1h" } as const;
 
+/** The defaults of each environment, merged under a stack's own values by `resolveStackConfig`. */
 export const ENVIRONMENT_DEFAULTS: Readonly<Record<Environment, EnvironmentDefaults>> = {
   development: {
     server: { ...COMMON_SERVER, port: 3000 },

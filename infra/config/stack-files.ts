@@ -4,7 +4,9 @@ import { parse } from "yaml";
 
 /** A `Pulumi.<stack>.yaml` file found next to `Pulumi.yaml`. */
 export interface StackFile {
+  /** Stack name, the `<stack>` of the file name. */
   readonly stack: string;
+  /** Path of the file: the project directory joined with the file name. */
   readonly path: string;
   /** The file name as messages show it. */
   readonly file: string;

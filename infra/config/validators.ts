@@ -25,8 +25,17 @@ export function dnsLabelProblem(name: string): string | undefined {
 
 /** The parts of an OCI image reference the rules care about. */
 export interface ImageReference {
+  /** Registry host (with port, if any) and repository path, e.g. "registry.example.com/team/myapp". */
   readonly repository: string;
+  /**
+   * Tag, e.g. "v1.4.2"; movable, so a digest pins more firmly.
+   * @default - no tag (the registry's "latest" when no digest is given either)
+   */
   readonly tag?: string;
+  /**
+   * Content digest, "sha256:" and 64 hex digits; the immutable way to name an image.
+   * @default - no digest
+   */
   readonly digest?: string;
 }
 
