@@ -88,7 +88,7 @@ function derivedDefaults(environment: Environment, user: Json, block: ConfigBloc
       noncurrentVersionExpirationDays: 7,
       ...(typeof awsRegion === "string" ? { region: awsRegion } : {}),
     },
-    kubernetes: {},
+    kubernetes: { rolloutTimeout: "10m" },
     monitoring: {},
   };
 }

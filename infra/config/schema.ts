@@ -172,7 +172,11 @@ export const stackConfigSchema = z.strictObject({
       .regex(/^arn:aws[\w-]*:kms:[a-z0-9-]+:\d{12}:key\/[0-9a-zA-Z-]+$/, { error: "must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)" })
       .optional(),
   }),
-  kubernetes: z.strictObject({ context: z.string().min(1).optional(), kubeconfig: z.string().min(1).optional() }),
+  kubernetes: z.strictObject({
+    context: z.string().min(1).optional(),
+    kubeconfig: z.string().min(1).optional(),
+    rolloutTimeout: goDuration,
+  }),
   /** Alert thresholds, SLOs, scrape settings and dashboard identity (alerts/README.md). */
   monitoring: monitoringConfigSchema,
 });
