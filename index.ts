@@ -11,7 +11,7 @@
 
 // Kubernetes constructs (cdk8s).
 export { GoService } from "./charts/go-service.js";
-export type { AppSettings, GoServiceProps, IngressSettings, ProbeSettings, ResourceSettings, SecretReferences } from "./charts/go-service.js";
+export type { AppSettings, GoServiceProps, IngressSettings, ProbeSettings, ResourceSettings, SecretReferences, ServiceRole } from "./charts/go-service.js";
 export { AutoscaledReplicas, FixedReplicas, Replicas } from "./charts/replicas.js";
 export type { AutoscaleOptions } from "./charts/replicas.js";
 export { ServiceNetworkPolicy } from "./charts/service-network-policy.js";
@@ -46,7 +46,7 @@ export type { BackupBucketArgs, BackupEnvironment, BackupJobAccess, BackupJobRol
 export { stackConfigSchema, secretKeysSchema, SECRET_CONFIG_KEYS } from "./infra/config/schema.js";
 export type { SecretConfigKey, StackConfig } from "./infra/config/schema.js";
 export { resolveStackConfig, resolveStackFile } from "./infra/config/resolve-stack-config.js";
-export type { ResolveOptions, ResolvedStack } from "./infra/config/resolve-stack-config.js";
+export type { ConfigBlock, ResolveOptions, ResolvedStack } from "./infra/config/resolve-stack-config.js";
 export { listStackFiles, readProjectName } from "./infra/config/stack-files.js";
 export type { StackFile } from "./infra/config/stack-files.js";
 export { formatProblems, StackConfigError } from "./infra/config/config-error.js";
@@ -82,6 +82,8 @@ export type {
   ServiceScope,
   Severity as AlertSeverity,
   SignalId,
+  SignalOptions,
+  SloName,
   Team as AlertTeam,
 } from "./alerts/index.js";
 

@@ -30,9 +30,13 @@ export interface AutoscaleOptions {
 
 /** A fixed pod count: `Replicas.fixed(n)`. */
 export class FixedReplicas extends Replicas {
+  /** The number of pods. */
+  readonly count: number;
+
   /** @param count - the number of pods, at least 1 */
-  constructor(readonly count: number) {
+  constructor(count: number) {
     super();
+    this.count = count;
     if (!Number.isInteger(count) || count < 1) throw new Error(`Replicas.fixed(${count}): the count must be a whole number of at least 1`);
   }
   /** The fixed count. */
