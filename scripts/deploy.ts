@@ -5,7 +5,8 @@
  * Preview, update, verify (rollout, ready endpoints, GET /health and /ready); on failure re-apply the
  * last good release and verify it. SLACK_WEBHOOK_URL, when set, gets one message per deploy.
  * Exit codes: 0 deployed (or --rollback done), 1 failed and rolled back, 2 failed and not back to a
- * verified release, 3 the stack is locked by another operation, 64 bad usage, 130 interrupted.
+ * verified release, 3 the stack is locked by another operation, 4 rejected before any change (the
+ * preview failed), 64 bad usage, 130 interrupted.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";

@@ -6,6 +6,7 @@ const HEADLINE: Readonly<Record<DeployResult["outcome"], string>> = {
   succeeded: "✅ deployed and verified",
   "rolled-back": "↩️ FAILED, rolled back to the last good release (verified)",
   failed: "❌ FAILED, and the stack is NOT back to a verified release",
+  "not-applied": "⛔ rejected before any change (the preview failed)",
   cancelled: "🛑 cancelled",
 };
 
@@ -45,7 +46,7 @@ function finalState(result: DeployResult): string {
     result.pendingOperations > 0
       ? ` The state records ${result.pendingOperations} pending operation(s) of an interrupted step: run \`pulumi refresh --stack ${result.stack}\` to reconcile them.`
       : result.pendingOperations === 0
-        ? " The stack is unlocked and has no pending operation."
+        ? " The state has no pending operation."
         : "";
   switch (result.outcome) {
     case "succeeded":
@@ -54,6 +55,8 @@ function finalState(result: DeployResult): string {
       return `The stack runs the last good release \`${result.rollback?.release.id ?? "?"}\` again. Release \`${result.release.id}\` is not recorded.${pending}`;
     case "failed":
       return `The stack is in whatever state the failed step left: look at it before the next deploy.${pending}`;
+    case "not-applied":
+      return `Nothing was changed: the stack runs what it ran before this deploy.${pending}`;
     case "cancelled":
       return `The operation was cancelled cleanly; run the deploy again, or \`npm run deploy -- --stack ${result.stack} --rollback\` to re-apply the last good release.${pending}`;
   }

@@ -139,10 +139,10 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
 
   // 1. Preview: a release that cannot even be planned changes nothing.
   const preview = await timer.time("preview", () => previewStack(stack, { ...(options.signal === undefined ? {} : { signal: options.signal }) }));
-  const previewSummary = summaryText(preview.counts);
-  log(`preview: ${preview.ok ? previewSummary : "failed"}`);
+  const previewSummary = preview.ok ? summaryText(preview.counts) : "failed (see what failed)";
+  log(`preview: ${previewSummary}`);
   if (!preview.ok) {
-    return finish({ exitCode: EXIT.failed, outcome: "failed", previewSummary, failure: `preview failed, nothing was changed:\n${preview.errors.join("\n")}`, checks: [] });
+    return finish({ exitCode: EXIT.notApplied, outcome: "not-applied", previewSummary, failure: `preview failed, nothing was changed:\n${preview.errors.join("\n")}`, checks: [] });
   }
 
   // 2. Update.

@@ -3,7 +3,7 @@ import { scrubSecretValues } from "./secret-mask.js";
 /** What a notification says about one deploy. */
 export interface DeployNotice {
   readonly stack: string;
-  readonly outcome: "succeeded" | "rolled-back" | "failed" | "cancelled";
+  readonly outcome: "succeeded" | "rolled-back" | "failed" | "not-applied" | "cancelled";
   /** Program revision deployed (full SHA) and the service image. */
   readonly sha: string;
   readonly image: string;
@@ -25,6 +25,7 @@ const HEADLINE: Readonly<Record<DeployNotice["outcome"], string>> = {
   succeeded: ":white_check_mark: deployed",
   "rolled-back": ":leftwards_arrow_with_hook: FAILED and rolled back",
   failed: ":x: FAILED, not rolled back",
+  "not-applied": ":no_entry: rejected before any change (preview failed)",
   cancelled: ":octagonal_sign: cancelled",
 };
 

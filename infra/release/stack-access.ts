@@ -39,6 +39,8 @@ export const EXIT = {
   failed: 2,
   /** Another operation holds the stack's lock. */
   locked: 3,
+  /** The release was rejected before changing anything (its preview failed): the stack is as it was. */
+  notApplied: 4,
   usage: 64,
   /** Interrupted (Ctrl-C): the running operation was cancelled cleanly. */
   cancelled: 130,
