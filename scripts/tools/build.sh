@@ -200,6 +200,18 @@ log "cache: $DEST"
 SUMMARY=()
 for c in "${COMPONENTS[@]}"; do
   stamp="$DEST/stamps/$c"
+  case "$c" in
+    pulumi) outputs=("$BIN/pulumi" "$BIN/pulumi-language-nodejs") ;;
+    k8s-provider) outputs=("$DEST/plugins/resource-kubernetes-v$K8S_PROVIDER_VERSION/pulumi-resource-kubernetes") ;;
+    control-plane) outputs=("$BIN/kube-apiserver" "$BIN/kube-controller-manager" "$BIN/kube-scheduler" "$BIN/kubectl" "$BIN/etcd") ;;
+    kwok) outputs=("$BIN/kwok") ;;
+  esac
+  for o in "${outputs[@]}"; do
+    if [ -f "$stamp" ] && [ ! -x "$o" ]; then
+      log "$c: $o is missing; rebuilding"
+      rm -f "$stamp"
+    fi
+  done
   if [ -f "$stamp" ]; then
     SUMMARY+=("$c: reused (built $(cat "$stamp"))")
     continue
