@@ -7,5 +7,5 @@ import { benchProgram } from "./program.js";
 import { benchSynth } from "./synth.js";
 
 console.log(`node ${process.version}, ${(await import("node:os")).cpus().length} cores, load ${(await import("node:os")).loadavg()[0]?.toFixed(2)}`);
-benchSynth();
+await benchSynth();
 benchProgram();
