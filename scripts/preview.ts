@@ -11,8 +11,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { execFileSync } from "node:child_process";
 import { renderPreviewMarkdown } from "../infra/release/markdown-report.js";
-import { previewStack } from "../infra/release/preview.js";
-import { scrubSecretValues } from "../infra/release/secret-mask.js";
+import { exportableEvents, previewStack } from "../infra/release/preview.js";
 import { EXIT, openStack, ReleaseError, secretConfigValues } from "../infra/release/stack-access.js";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -65,7 +64,7 @@ async function main(): Promise<number> {
   mkdirSync(path.dirname(out), { recursive: true });
   writeFileSync(out, comment.markdown);
   writeFileSync(full, complete.markdown);
-  if (values.events !== undefined) writeFileSync(path.resolve(values.events), scrubSecretValues(JSON.stringify(outcome.events, null, 2), secretValues) + "\n");
+  if (values.events !== undefined) writeFileSync(path.resolve(values.events), exportableEvents(outcome.events, secretValues));
   process.stdout.write(comment.markdown);
   console.error(`preview ${outcome.ok ? "done" : "FAILED"} in ${(outcome.durationMs / 1000).toFixed(1)}s; report: ${path.relative(process.cwd(), out)} (full: ${path.relative(process.cwd(), full)})`);
   return outcome.ok ? EXIT.ok : EXIT.failed;

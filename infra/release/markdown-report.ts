@@ -74,7 +74,7 @@ export function renderPreviewMarkdown(input: PreviewReportInput, options: Render
   if (input.changes.length === 0 && !failed) head.push("No changes.", "");
 
   const tail = ["", commentMarker(input.stack), ""];
-  const headText = scrub(head.join("\n"));
+  const headText = scrub(`${head.join("\n")}\n`);
   const tailText = tail.join("\n");
   let budget = maxChars - headText.length - tailText.length;
 
@@ -139,9 +139,43 @@ function renderResource(change: ResourceChange, condensed: boolean): string {
 
 function propertyRow(row: PropertyChange): string {
   const label = `${cell(row.label)}${row.replaces ? " ⚠️ _forces replacement_" : ""}`;
+  const text = textDiff(row.before, row.after) ?? longStringDiff(row.before, row.after);
+  if (text !== undefined) return `| ${label} | ${text.before} | ${text.after} |`;
   const before = row.kind === "add" ? "_(absent)_" : value(row.before);
   const after = row.kind === "delete" ? "_(removed)_" : value(row.after);
   return `| ${label} | ${before} | ${after} |`;
+}
+
+/** Two long one-line strings, both cut to the same window around their first difference. */
+function longStringDiff(before: unknown, after: unknown): { before: string; after: string } | undefined {
+  if (typeof before !== "string" || typeof after !== "string" || Math.max(before.length, after.length) <= MAX_VALUE_CHARS) return undefined;
+  if (before === SECRET_MARK || after === SECRET_MARK) return undefined;
+  let first = 0;
+  while (first < before.length && before[first] === after[first]) first += 1;
+  const start = Math.max(0, first - 80);
+  const cut = (text: string): string => {
+    const window = text.slice(start, start + MAX_VALUE_CHARS);
+    return code(`${start > 0 ? "…" : ""}${window}${start + MAX_VALUE_CHARS < text.length ? "…" : ""}`);
+  };
+  return { before: cut(before), after: cut(after) };
+}
+
+/**
+ * Two multi-line texts (a script, a dashboard's JSON in a ConfigMap) shown by their first differing
+ * line, with how many lines differ, instead of two truncated blobs that look the same.
+ */
+export function textDiff(before: unknown, after: unknown): { before: string; after: string } | undefined {
+  if (typeof before !== "string" || typeof after !== "string" || (!before.includes("\n") && !after.includes("\n"))) return undefined;
+  if (before === SECRET_MARK || after === SECRET_MARK) return undefined;
+  const a = before.split("\n");
+  const b = after.split("\n");
+  let first = 0;
+  while (first < a.length && first < b.length && a[first] === b[first]) first += 1;
+  let changed = 0;
+  for (let i = 0; i < Math.max(a.length, b.length); i += 1) if (a[i] !== b[i]) changed += 1;
+  const more = changed > 1 ? ` _(${changed} lines differ, ${a.length} → ${b.length} lines)_` : "";
+  const line = (lines: string[]): string => (first < lines.length ? `line ${first + 1}: ${value((lines[first] as string).trim())}` : "_(no such line)_");
+  return { before: line(a), after: `${line(b)}${more}` };
 }
 
 const MAX_VALUE_CHARS = 300;

@@ -1,5 +1,6 @@
 import type { EngineEvent, Stack } from "@pulumi/pulumi/automation/index.js";
 import { type ChangeCounts, countChanges, type ResourceChange, resourceChanges } from "./resource-changes.js";
+import { scrubSecretValues } from "./secret-mask.js";
 import { rephrase, ReleaseError, stripColor } from "./stack-access.js";
 
 export interface PreviewOptions {
@@ -62,4 +63,19 @@ export function errorDiagnostics(events: readonly EngineEvent[]): string[] {
     if (text !== "" && !out.includes(text)) out.push(text);
   }
   return out;
+}
+
+/**
+ * Engine events as JSON fit to keep (a CI artifact, a fixture). Debug diagnostics are dropped: the
+ * Node.js SDK logs its RegisterResource responses at debug level, and those carry a Secret's data in
+ * base64 even though the engine masks it everywhere else. The rest is scrubbed of the secret values.
+ */
+export function exportableEvents(events: readonly EngineEvent[], secretValues: readonly string[]): string {
+  const kept = events.filter((event) => !isDebugDiagnostic(event));
+  return `${scrubSecretValues(JSON.stringify(kept, null, 1), secretValues)}\n`;
+}
+
+/** A debug diagnostic. The automation API's types omit this severity, but the engine emits it. */
+export function isDebugDiagnostic(event: EngineEvent): boolean {
+  return (event.diagnosticEvent?.severity as string | undefined) === "debug";
 }

@@ -88,8 +88,14 @@ export function readablePath(segments: readonly PathSegment[], before: unknown, 
   return out.startsWith(".") ? out.slice(1) : out;
 }
 
+/** Keys that name a list item: Kubernetes' `name`, Prometheus rules' `alert` and `record`. */
+const NAME_KEYS = ["name", "alert", "record"] as const;
+
 function itemName(item: unknown): string | undefined {
   if (item === null || typeof item !== "object") return undefined;
-  const name = (item as { name?: unknown }).name;
-  return typeof name === "string" && name !== "" ? name : undefined;
+  for (const key of NAME_KEYS) {
+    const name = (item as Record<string, unknown>)[key];
+    if (typeof name === "string" && name !== "") return name;
+  }
+  return undefined;
 }

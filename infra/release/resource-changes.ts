@@ -98,8 +98,8 @@ export function countChanges(events: readonly EngineEvent[], changes: readonly R
 function isReviewable(metadata: StepEventMetadata): boolean {
   if (metadata.type === "pulumi:pulumi:Stack") return false;
   const state = metadata.new ?? metadata.old;
-  // Providers are custom resources; components are not and change nothing by themselves.
-  return state?.custom !== false || metadata.type.startsWith("pulumi:providers:");
+  // Components (custom unset) change nothing by themselves; providers and resources are custom.
+  return state?.custom === true || metadata.type.startsWith("pulumi:providers:");
 }
 
 function mergeReplacement(previous: ResourceChange | undefined, next: ResourceChange): ResourceChange {
