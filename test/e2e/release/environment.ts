@@ -1,0 +1,182 @@
+// Test environment of the release e2e suite: the offline tools, a throwaway file:// backend, a git
+// worktree of the committed program, and a temporary stack with the local stack's config.
+import { execFile, execFileSync } from "node:child_process";
+import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import * as automation from "@pulumi/pulumi/automation/index.js";
+
+const execFileAsync = promisify(execFile);
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
+export const kubeconfig = path.join(repoRoot, ".cluster", "kubeconfig");
+
+/** Test values of the required secrets: distinctive, so a leak is found by searching for them. */
+export const SECRETS: Readonly<Record<string, string>> = {
+  "go-service:jwtSecret": "e2e-jwt-SECRET-4f1c9a7b2d8e6053a1b9",
+  "go-service:encryptionKey": "e2eENCkey0123456789abcdefSECRET!",
+  "go-service:csrfSecret": "e2e-csrf-SECRET-77d0b3e5a9",
+  "go-service:dbPassword": "e2e-db-SECRET-pass-c4e8f2a6",
+};
+
+/** The environment `source scripts/tools/env.sh` produces (PATH, PULUMI_HOME, offline settings). */
+export function toolsEnv(): Record<string, string> {
+  let out: string;
+  try {
+    out = execFileSync("bash", ["-c", "source scripts/tools/env.sh >&2 && env -0"], { cwd: repoRoot, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  } catch (err) {
+    throw new Error(`offline tools are not available (run \`npm run tools\`):\n${(err as { stderr?: string }).stderr ?? String(err)}`);
+  }
+  const env: Record<string, string> = {};
+  for (const entry of out.split("\0")) {
+    const eq = entry.indexOf("=");
+    if (eq > 0) env[entry.slice(0, eq)] = entry.slice(eq + 1);
+  }
+  return env;
+}
+
+export async function kubectl(env: Record<string, string>, ...args: string[]): Promise<string> {
+  const { stdout } = await execFileAsync("kubectl", ["--kubeconfig", kubeconfig, "--context", "local", ...args], { env });
+  return stdout;
+}
+
+export interface TestStack {
+  readonly stackName: string;
+  readonly namespace: string;
+  readonly dir: string;
+  /** A git worktree of HEAD: the committed program, which is what a release records. */
+  readonly programDir: string;
+  readonly envVars: Record<string, string>;
+  readonly stack: automation.Stack;
+  readonly cleanup: () => Promise<void>;
+}
+
+const MONITORING_CRDS = [
+  ["servicemonitors", "ServiceMonitor"],
+  ["prometheusrules", "PrometheusRule"],
+] as const;
+
+/**
+ * The local cluster runs no Prometheus Operator; the stack's ServiceMonitor and PrometheusRule need
+ * their CRDs to exist. Registered here, schema-less, once per cluster (never deleted: other suites
+ * may use them).
+ */
+export async function ensureMonitoringCrds(env: Record<string, string>): Promise<void> {
+  for (const [plural, kind] of MONITORING_CRDS) {
+    const crd = {
+      apiVersion: "apiextensions.k8s.io/v1",
+      kind: "CustomResourceDefinition",
+      metadata: { name: `${plural}.monitoring.coreos.com` },
+      spec: {
+        group: "monitoring.coreos.com",
+        scope: "Namespaced",
+        names: { plural, singular: kind.toLowerCase(), kind, listKind: `${kind}List` },
+        versions: [{ name: "v1", served: true, storage: true, schema: { openAPIV3Schema: { type: "object", "x-kubernetes-preserve-unknown-fields": true } } }],
+      },
+    };
+    const file = path.join(mkdtempSync(path.join(tmpdir(), "crd-")), "crd.json");
+    writeFileSync(file, JSON.stringify(crd));
+    await kubectl(env, "apply", "--server-side", "--force-conflicts", "-f", file);
+    rmSync(path.dirname(file), { recursive: true, force: true });
+    await kubectl(env, "wait", "--for=condition=Established", "--timeout=60s", `crd/${plural}.monitoring.coreos.com`);
+  }
+}
+
+/** Creates the temporary stack: the local stack's config, a unique namespace, the required secrets. */
+export async function createTestStack(env: Record<string, string>, stackName: string): Promise<TestStack> {
+  const dir = mkdtempSync(path.join(tmpdir(), "release-e2e-"));
+  const programDir = path.join(dir, "program");
+  await execFileAsync("git", ["-C", repoRoot, "worktree", "add", "--detach", programDir, "HEAD"]);
+  symlinkSync(path.join(repoRoot, "node_modules"), path.join(programDir, "node_modules"), "dir");
+  const namespace = `rel-e2e-${Date.now().toString(36)}`;
+  const envVars: Record<string, string> = {
+    ...env,
+    PULUMI_BACKEND_URL: `file://${path.join(dir, "state")}`,
+    PULUMI_CONFIG_PASSPHRASE: "release-e2e-passphrase",
+  };
+  delete envVars.PULUMI_CONFIG_PASSPHRASE_FILE;
+  mkdirSync(path.join(dir, "state"));
+  cpSync(path.join(programDir, "Pulumi.local.yaml"), path.join(programDir, `Pulumi.${stackName}.yaml`));
+  const pulumiCommand = await automation.PulumiCommand.get({ root: env.GSS_TOOLS_DIR ?? "", skipVersionCheck: false });
+  const stack = await automation.LocalWorkspace.createStack({ stackName, workDir: programDir }, { envVars, secretsProvider: "passphrase", pulumiCommand });
+  await stack.setConfig("go-service:namespace", { value: namespace });
+  await stack.setConfig("go-service:kubernetes.kubeconfig", { value: kubeconfig }, true);
+  for (const [key, value] of Object.entries(SECRETS)) await stack.setConfig(key, { value, secret: true });
+
+  const cleanup = async (): Promise<void> => {
+    await stack.destroy({ continueOnError: true }).catch((err: unknown) => console.error(`[release-e2e] destroy failed: ${String(err)}`));
+    await stack.workspace.removeStack(stackName, { force: true }).catch(() => undefined);
+    await kubectl(env, "delete", "namespace", namespace, "--ignore-not-found", "--wait=false").catch(() => undefined);
+    await execFileAsync("git", ["-C", repoRoot, "worktree", "remove", "--force", programDir]).catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+    await execFileAsync("git", ["-C", repoRoot, "worktree", "prune"]).catch(() => undefined);
+  };
+  return { stackName, namespace, dir, programDir, envVars, stack, cleanup };
+}
+
+/**
+ * Saves engine events as a unit-test fixture (test/release/fixtures/), when RELEASE_E2E_FIXTURES names
+ * a directory. Scrubbed of what is machine- or run-specific (paths, namespace, ids, times) and trimmed:
+ * debug diagnostics dropped, the states of unchanged resources reduced to what the renderer reads.
+ */
+export function saveFixture(name: string, events: readonly object[], t: Pick<TestStack, "dir" | "namespace" | "stackName">): void {
+  const target = process.env.RELEASE_E2E_FIXTURES;
+  if (target === undefined || target === "") return;
+  type Step = { op: string; old?: Record<string, unknown>; new?: Record<string, unknown> };
+  const slim = (state: Record<string, unknown> | undefined): Record<string, unknown> | undefined =>
+    state === undefined ? undefined : { type: state.type, urn: state.urn, custom: state.custom, id: "", parent: state.parent, inputs: {}, outputs: {}, provider: "" };
+  const kept = events
+    .map((e) => e as { diagnosticEvent?: { severity: string }; resourcePreEvent?: { metadata: Step }; resOutputsEvent?: unknown; stdoutEvent?: unknown; preludeEvent?: unknown })
+    .filter((e) => (e.diagnosticEvent === undefined || ["error", "warning"].includes(e.diagnosticEvent.severity)) && e.resOutputsEvent === undefined && e.stdoutEvent === undefined && e.preludeEvent === undefined)
+    .map((e) => {
+      const step = e.resourcePreEvent?.metadata;
+      if (step === undefined || step.op !== "same") return e;
+      return { ...e, resourcePreEvent: { ...e.resourcePreEvent, metadata: { ...step, old: slim(step.old), new: slim(step.new) } } };
+    });
+  const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+  // managedFields (server-side apply bookkeeping) is most of the size and nothing the renderer reads.
+  const withoutManagedFields = JSON.parse(JSON.stringify(kept), (key, value: unknown) => (key === "managedFields" ? undefined : value)) as unknown;
+  let text = JSON.stringify(withoutManagedFields, null, 1)
+    .split(t.dir).join("/tmp/release-e2e")
+    .split(repoRoot).join("/work/repo")
+    .split(t.namespace).join("myapp-local")
+    .replace(/"(sequence|timestamp)": \d+/g, '"$1": 0')
+    .replace(/"(creationTimestamp|time|lastTransitionTime|lastUpdateTime)": "[^"]*"/g, '"$1": "2026-01-01T00:00:00Z"')
+    .replace(/"(resourceVersion|generation)": ("?)\d+("?)/g, '"$1": $21$3')
+    .replace(/"durationSeconds": \d+/g, '"durationSeconds": 1')
+    .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, (uuid) => (uuid === UNKNOWN ? uuid : "00000000-0000-0000-0000-000000000000"));
+  text = text.replace(/"clusterIP(s?)": (\[?)"[\d.]+"/g, '"clusterIP$1": $2"10.96.0.10"');
+  mkdirSync(target, { recursive: true });
+  writeFileSync(path.join(target, `${name}.events.json`), `${text}\n`);
+}
+
+/**
+ * The local cluster has no ingress controller, so nothing ever fills in an Ingress's
+ * `status.loadBalancer`, and the Kubernetes provider waits for it (10 minutes) on every create. This
+ * stands in for the controller, as kwok stands in for kubelets: every second it gives the namespace's
+ * Ingresses a load-balancer address. Returns the function that stops it.
+ */
+export function simulateIngressController(env: Record<string, string>, namespace: () => string): () => void {
+  let running = false;
+  const tick = async (): Promise<void> => {
+    if (running) return;
+    running = true;
+    try {
+      const list = JSON.parse(await kubectl(env, "-n", namespace(), "get", "ingress", "-o", "json")) as {
+        items: { metadata: { name: string }; status?: { loadBalancer?: { ingress?: unknown[] } } }[];
+      };
+      for (const ingress of list.items) {
+        if ((ingress.status?.loadBalancer?.ingress?.length ?? 0) > 0) continue;
+        await kubectl(env, "-n", namespace(), "patch", "ingress", ingress.metadata.name, "--subresource=status", "--type=merge", "-p", '{"status":{"loadBalancer":{"ingress":[{"ip":"127.0.0.1"}]}}}');
+      }
+    } catch {
+      // The namespace does not exist yet, or is being deleted: try again on the next tick.
+    } finally {
+      running = false;
+    }
+  };
+  const timer = setInterval(() => void tick(), 1_000);
+  return () => clearInterval(timer);
+}
