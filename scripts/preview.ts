@@ -57,7 +57,7 @@ async function main(): Promise<number> {
   const sha = execFileSync("git", ["-C", workDir, "rev-parse", "HEAD"], { encoding: "utf8" }).trim();
   const notes = [`Program \`${sha}\`.`];
   if (planFile !== undefined && outcome.ok) notes.push(`Plan saved: \`${path.basename(planFile)}\`; \`npm run deploy -- --stack ${stackName} --plan <file>\` applies exactly this.`);
-  const input = { stack: stackName, counts: outcome.counts, changes: outcome.changes, errors: outcome.errors, notes, secretValues };
+  const input = { stack: stackName, counts: outcome.counts, changes: outcome.changes, errors: outcome.errors, warnings: outcome.warnings, notes, secretValues };
   const comment = renderPreviewMarkdown(input, { ...(maxChars === undefined ? {} : { maxChars }), fullReportName: `the full report (\`${path.basename(full)}\`)` });
   const complete = renderPreviewMarkdown(input, { maxChars: Number.MAX_SAFE_INTEGER });
 

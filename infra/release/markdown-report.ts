@@ -14,6 +14,8 @@ export interface PreviewReportInput {
   readonly changes: readonly ResourceChange[];
   /** Error diagnostics of the operation (a failed preview explains itself here). */
   readonly errors?: readonly string[];
+  /** Warning diagnostics of the program and the providers. */
+  readonly warnings?: readonly string[];
   /** Lines shown under the summary (program revision, plan file...). */
   readonly notes?: readonly string[];
   /** Secret values to scrub from the text whatever happens (the stack's secret config values). */
@@ -71,6 +73,13 @@ export function renderPreviewMarkdown(input: PreviewReportInput, options: Render
   if (failed) {
     head.push("#### Errors", "", "```text", ...(input.errors ?? []).map((e) => e.replace(/```/g, "'''").trimEnd()), "```", "");
   }
+  const warnings = input.warnings ?? [];
+  if (warnings.length > 0) {
+    head.push("#### Warnings", "");
+    for (const w of warnings.slice(0, MAX_WARNINGS)) head.push(`- ${oneLine(w)}`);
+    if (warnings.length > MAX_WARNINGS) head.push(`- … and ${warnings.length - MAX_WARNINGS} more`);
+    head.push("");
+  }
   if (input.changes.length === 0 && !failed) head.push("No changes.", "");
 
   const tail = ["", commentMarker(input.stack), ""];
@@ -104,6 +113,13 @@ export function renderPreviewMarkdown(input: PreviewReportInput, options: Render
     currentType = change.type;
   }
   return { markdown: headText + body.join("") + tailText, omitted };
+}
+
+const MAX_WARNINGS = 20;
+
+function oneLine(text: string): string {
+  const line = text.replace(/\s*\n\s*/g, " ").trim();
+  return line.length > MAX_VALUE_CHARS ? `${line.slice(0, MAX_VALUE_CHARS)}…` : line;
 }
 
 function truncationNote(count: number, fullReportName = "the full report artifact"): string {

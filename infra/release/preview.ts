@@ -20,6 +20,8 @@ export interface PreviewOutcome {
   readonly counts: ChangeCounts;
   /** Error diagnostics (config errors, provider errors), colour codes removed. */
   readonly errors: readonly string[];
+  /** Warning diagnostics of the program and the providers. */
+  readonly warnings: readonly string[];
   readonly durationMs: number;
 }
 
@@ -49,16 +51,17 @@ export async function previewStack(stack: Stack, options: PreviewOptions = {}): 
   }
   const changes = resourceChanges(events);
   const errors = errorDiagnostics(events);
+  const warnings = errorDiagnostics(events, "warning");
   if (!ok && errors.length === 0 && failure !== undefined) errors.push(failure.message);
-  return { ok, events, changes, counts: countChanges(events, changes), errors, durationMs: Math.round(performance.now() - started) };
+  return { ok, events, changes, counts: countChanges(events, changes), errors, warnings, durationMs: Math.round(performance.now() - started) };
 }
 
-/** The error diagnostics of an operation, each once, without colour codes or the engine's trailing newline. */
-export function errorDiagnostics(events: readonly EngineEvent[]): string[] {
+/** The diagnostics of one severity, each once, without colour codes or the engine's trailing newline. */
+export function errorDiagnostics(events: readonly EngineEvent[], severity: "error" | "warning" = "error"): string[] {
   const out: string[] = [];
   for (const event of events) {
     const diagnostic = event.diagnosticEvent;
-    if (diagnostic?.severity !== "error") continue;
+    if (diagnostic?.severity !== severity) continue;
     const text = stripColor(diagnostic.message).trim();
     if (text !== "" && !out.includes(text)) out.push(text);
   }

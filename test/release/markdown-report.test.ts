@@ -55,6 +55,11 @@ describe("summary line", () => {
     expect(markdown).toContain("#### Errors\n\n```text\nPreview failed: resource \"urn:pulumi:release-e2e::go-service::seed:stack:GoServiceStack$kubernetes:core/v1:Namespace::myapp-local\" cannot be deleted\nbecause it is protected.");
   });
 
+  it("lists the program's and providers' warnings", () => {
+    const events = fixture("image-change");
+    expect(render(events, { warnings: errorDiagnostics(events, "warning") })).toContain("#### Warnings\n\n- Undefined value (backupBucketArn) will not show as a stack output.\n");
+  });
+
   it("ends with the hidden marker CI finds the comment by", () => {
     expect(render(fixture("image-change")).trimEnd().endsWith(commentMarker("staging"))).toBe(true);
     expect(commentMarker("production")).toBe("<!-- preview:production -->");
