@@ -1,7 +1,7 @@
 // Test environment of the release e2e suite: the offline tools, a throwaway file:// backend, a git
 // worktree of the committed program, and a temporary stack with the local stack's config.
 import { execFile, execFileSync } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -60,11 +60,13 @@ const MONITORING_CRDS = [
 
 /**
  * The local cluster runs no Prometheus Operator; the stack's ServiceMonitor and PrometheusRule need
- * their CRDs to exist. Registered here, schema-less, once per cluster (never deleted: other suites
- * may use them).
+ * their CRDs to exist. `npm run cluster:up` registers stand-ins (scripts/cluster/crds); this only fills
+ * in for a cluster started without them, and never touches existing ones.
  */
 export async function ensureMonitoringCrds(env: Record<string, string>): Promise<void> {
   for (const [plural, kind] of MONITORING_CRDS) {
+    const existing = await kubectl(env, "get", "crd", `${plural}.monitoring.coreos.com`, "--ignore-not-found", "-o", "name");
+    if (existing.trim() !== "") continue;
     const crd = {
       apiVersion: "apiextensions.k8s.io/v1",
       kind: "CustomResourceDefinition",
@@ -152,13 +154,24 @@ export function saveFixture(name: string, events: readonly object[], t: Pick<Tes
   writeFileSync(path.join(target, `${name}.events.json`), `${text}\n`);
 }
 
+/** True when the cluster's own stand-in ingress controller (scripts/cluster/ingress-status.sh) runs. */
+function clusterIngressStandInRuns(): boolean {
+  try {
+    const pid = readFileSync(path.join(repoRoot, ".cluster", "pids", "ingress-status.pid"), "utf8").trim();
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("ingress-status");
+  } catch {
+    return false;
+  }
+}
+
 /**
- * The local cluster has no ingress controller, so nothing ever fills in an Ingress's
- * `status.loadBalancer`, and the Kubernetes provider waits for it (10 minutes) on every create. This
- * stands in for the controller, as kwok stands in for kubelets: every second it gives the namespace's
- * Ingresses a load-balancer address. Returns the function that stops it.
+ * The local cluster has no ingress controller, so nothing fills in an Ingress's `status.loadBalancer`
+ * and the Kubernetes provider waits for it (10 minutes) on every create. `npm run cluster:up` runs a
+ * stand-in (scripts/cluster/ingress-status.sh); when it does not, this one does the same for the test's
+ * namespace, every second. Returns the function that stops it.
  */
 export function simulateIngressController(env: Record<string, string>, namespace: () => string): () => void {
+  if (clusterIngressStandInRuns()) return () => undefined;
   let running = false;
   const tick = async (): Promise<void> => {
     if (running) return;

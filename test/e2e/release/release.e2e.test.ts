@@ -5,12 +5,15 @@
 // What "verified" means here: the Deployment's rollout completes and the Service has ready endpoints,
 // both read through the API server. kwok pods run no process, so the HTTP smoke tests cannot reach the
 // service: the deploy reports them "not run (no URL reachable)", and the tests assert exactly that.
-// The cluster has no ingress controller either: simulateIngressController stands in for one (it fills
-// in Ingress load-balancer status, as kwok fills in pod status), or every create would wait 10 min.
+// The cluster has no ingress controller either: cluster:up runs a stand-in that fills in Ingress
+// load-balancer status, as kwok fills in pod status (simulateIngressController fills in when it is not
+// running), or every create would wait 10 min.
 //
 // RELEASE_E2E_FIXTURES=<dir> saves the previews' engine events, scrubbed, as the fixtures of the unit
 // tests of the renderer (test/release/fixtures/).
 import { spawn } from "node:child_process";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { promisify } from "node:util";
 import { execFile } from "node:child_process";
 import path from "node:path";
@@ -219,7 +222,22 @@ describe("releases on the real engine and the local cluster", () => {
   it("a deploy of a broken release fails verification and is rolled back to the last good release, Ready again", async () => {
     const good = await readReleaseRecord(t.stack);
     await setImage(BROKEN_IMAGE);
-    const result = await timed("deploy (broken release, then rollback)", () => deploy(options())).finally(() => setImage(GOOD_IMAGE));
+    // A stand-in Slack webhook on 127.0.0.1 receives the deploy's notification.
+    const received: string[] = [];
+    const webhook = createServer((req, res) => {
+      let body = "";
+      req.on("data", (chunk: Buffer) => (body += chunk.toString()));
+      req.on("end", () => {
+        received.push(body);
+        res.writeHead(200).end("ok");
+      });
+    });
+    await new Promise<void>((resolve) => webhook.listen(0, "127.0.0.1", resolve));
+    const slackWebhookUrl = `http://127.0.0.1:${(webhook.address() as AddressInfo).port}/services/T0/B0/X`;
+    const result = await timed("deploy (broken release, then rollback)", () => deploy(options({ slackWebhookUrl }))).finally(async () => {
+      await setImage(GOOD_IMAGE);
+      await new Promise<void>((resolve) => webhook.close(() => resolve()));
+    });
     console.log(report(result));
     expect(result.outcome, report(result)).toBe("rolled-back");
     expect(result.exitCode).toBe(EXIT.rolledBack);
@@ -238,7 +256,13 @@ describe("releases on the real engine and the local cluster", () => {
     expect(d.status.conditions?.find((c) => c.type === "Available")?.status).toBe("True");
     expect(d.status.updatedReplicas).toBe(d.status.readyReplicas);
     expect(await readReleaseRecord(t.stack)).toEqual(good);
-    await setImage(GOOD_IMAGE);
+
+    expect(result.notification).toBeUndefined();
+    expect(received).toHaveLength(1);
+    const message = JSON.parse(received[0] ?? "{}") as { text: string };
+    expect(message.text).toContain("`release-e2e` :leftwards_arrow_with_hook: FAILED and rolled back");
+    expect(message.text).toContain(`rolled back to: release ${good?.id ?? "?"}`);
+    for (const value of Object.values(SECRETS)) expect(received[0]).not.toContain(value);
   });
 
   it("a deploy with invalid config is rejected at the preview and changes nothing in the cluster", async () => {
