@@ -127,7 +127,7 @@ export class GoService extends Construct {
   readonly role: ServiceRole;
   /** Labels that select this service's pods (also on the Service, for the ServiceMonitor). */
   readonly selectorLabels: Readonly<Record<string, string>>;
-  /** Labels on every object. */
+  /** Labels on every object (the Deployment and its pods also carry `app.kubernetes.io/version`). */
   readonly labels: Readonly<Record<string, string>>;
   /** The Deployment running the pods. */
   readonly deployment: kplus.Deployment;
@@ -166,13 +166,15 @@ export class GoService extends Construct {
     this.selectorLabels = { "app.kubernetes.io/name": props.name, "app.kubernetes.io/instance": props.name };
     this.labels = {
       ...this.selectorLabels,
-      "app.kubernetes.io/version": version,
       "app.kubernetes.io/component": role,
       "app.kubernetes.io/managed-by": "go-service-stack",
       "app.kubernetes.io/environment": props.environment,
       ...(props.labels ?? {}),
     };
     const metadata = (name: string) => ({ name, labels: { ...this.labels } });
+    // The version label changes with every image: only the Deployment and its pods carry it, so a
+    // release is one Deployment update in the preview, not a relabelling of every object.
+    const versioned = { ...this.labels, "app.kubernetes.io/version": version };
 
     const configData = configMapData(props.environment, this.settings);
     this.configChecksum = createHash("sha256").update(JSON.stringify(configData)).digest("hex");
@@ -202,10 +204,10 @@ export class GoService extends Construct {
     const readiness = props.readiness ?? { path: "/ready", initialDelaySeconds: 10, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3 };
 
     this.deployment = new kplus.Deployment(this, "deployment", {
-      metadata: metadata(props.name),
+      metadata: { name: props.name, labels: { ...versioned } },
       select: false,
       podMetadata: {
-        labels: { ...this.labels },
+        labels: { ...versioned },
         annotations: { "checksum/config": this.configChecksum },
       },
       replicas: this.replicas instanceof AutoscaledReplicas ? undefined : this.replicas.minPods,

@@ -1,3 +1,4 @@
+import { resolve as resolvePath } from "node:path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { StackConfigError } from "./config/config-error.js";
@@ -57,7 +58,8 @@ export function runProgram(): StackOutputs & { readonly stack: GoServiceStack } 
 
   const provider = new k8s.Provider("kubernetes", {
     ...(config.kubernetes.context === undefined ? {} : { context: config.kubernetes.context }),
-    ...(config.kubernetes.kubeconfig === undefined ? {} : { kubeconfig: config.kubernetes.kubeconfig }),
+    // The provider plugin does not run in the project directory: a relative path must be made absolute here.
+    ...(config.kubernetes.kubeconfig === undefined ? {} : { kubeconfig: resolvePath(config.kubernetes.kubeconfig) }),
     // Fail rather than silently apply to whatever namespace the kubeconfig context defaults to.
     namespace: config.namespace,
   });

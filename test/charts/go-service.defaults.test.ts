@@ -204,3 +204,14 @@ describe("staging differs from production", () => {
     });
   });
 });
+
+describe("a release changes only what it must", () => {
+  it("an image change touches the Deployment and nothing else", async () => {
+    const { resolveBlock, productionBlock } = await import("../support/stacks.js");
+    const before = objectsOf(resolveBlock(productionBlock({ "go-service:image": "registry.example.com/myapp:v1.0.0" })));
+    const after = objectsOf(resolveBlock(productionBlock({ "go-service:image": "registry.example.com/myapp:v1.1.0" })));
+    const changed = after.filter((o, i) => JSON.stringify(o) !== JSON.stringify(before[i])).map((o) => `${o.kind}/${o.metadata.name}`);
+    expect(changed).toEqual(["Deployment/myapp"]);
+    expect(findObject(after, "Deployment").spec.template.metadata.labels["app.kubernetes.io/version"]).toBe("v1.1.0");
+  });
+});

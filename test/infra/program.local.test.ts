@@ -34,7 +34,11 @@ describe("the local stack", () => {
   });
 
   it("uses the project's kubeconfig and the local context", () => {
-    expect(registrations.find((r) => r.type === "pulumi:providers:kubernetes")?.inputs).toMatchObject({ kubeconfig: ".cluster/kubeconfig", context: "local" });
+    // Made absolute against the project directory: the provider plugin runs elsewhere.
+    expect(registrations.find((r) => r.type === "pulumi:providers:kubernetes")?.inputs).toMatchObject({
+      kubeconfig: `${process.cwd()}/.cluster/kubeconfig`,
+      context: "local",
+    });
   });
 
   it("waits for the Deployment's rollout no longer than the stack's rolloutTimeout", () => {
