@@ -20,7 +20,7 @@ SCHEDULER_PORT=$((PORT_BASE + 59))
 KWOK_PORT=$((PORT_BASE + 47))
 
 # Start order; down.sh stops in reverse.
-COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok)
+COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok ingress-status)
 
 die() { echo "cluster: ERROR: $*" >&2; exit 1; }
 log() { echo "cluster: $*"; }

@@ -211,6 +211,9 @@ wait_for "nodes Ready" 60 kwok kubectl "${KC[@]}" wait --for=condition=Ready nod
 wait_for "default ServiceAccount" 60 kube-controller-manager kubectl "${KC[@]}" -n default get serviceaccount default
 wait_for "kube-scheduler healthz" 60 kube-scheduler curl -fsSk "https://127.0.0.1:$SCHEDULER_PORT/healthz"
 wait_for "kube-controller-manager healthz" 60 kube-controller-manager curl -fsSk "https://127.0.0.1:$CONTROLLER_MANAGER_PORT/healthz"
+# Stand-in ingress controller: publishes an address in every Ingress's status (see the script).
+setsid nohup bash "$CLUSTER_SCRIPT_DIR/ingress-status.sh" "$KUBECONFIG_OUT" >"$LOGS/ingress-status.log" 2>&1 </dev/null &
+echo $! >"$PIDS/ingress-status.pid"
 kubectl "${KC[@]}" apply --server-side --force-conflicts -f "$CLUSTER_SCRIPT_DIR/crds/monitoring.coreos.com.yaml" >/dev/null
 wait_for "monitoring CRDs" 60 kube-apiserver kubectl "${KC[@]}" wait --for=condition=Established --timeout=2s \
   crd/servicemonitors.monitoring.coreos.com crd/prometheusrules.monitoring.coreos.com
