@@ -7,5 +7,7 @@ export default defineConfig({
     exclude: ["test/e2e/**", "node_modules/**"],
     testTimeout: 30_000,
     pool: "forks",
+    // The JSON report feeds scripts/test-totals.mjs, which prints the suite's closing totals line.
+    reporters: ["default", ["json", { outputFile: "reports/vitest-unit.json" }]],
   },
 });

@@ -9,5 +9,7 @@ export default defineConfig({
     hookTimeout: 600_000,
     fileParallelism: false,
     pool: "forks",
+    // The JSON report feeds scripts/test-totals.mjs, which prints the suite's closing totals line.
+    reporters: ["default", ["json", { outputFile: "reports/vitest-e2e.json" }]],
   },
 });

@@ -16,6 +16,7 @@ bash scripts/ci/install-promtool.sh
 bash scripts/e2e/install-backup-deps.sh
 bash scripts/ci/install-actionlint.sh
 
+rm -f reports/vitest-*.json
 step "unit suite (npm test)"
 npm test
 
@@ -32,3 +33,8 @@ npm run cluster:up
 
 step "end-to-end suites (npm run test:e2e)"
 npm run test:e2e
+trap - EXIT
+cleanup
+
+step "totals"
+node scripts/test-totals.mjs
