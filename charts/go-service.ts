@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { ApiObject, Duration, JsonPatch, Size } from "cdk8s";
 import * as kplus from "cdk8s-plus-28";
 import { Construct } from "constructs";
-import { ENVIRONMENT_DEFAULTS, type Environment, type EnvironmentDefaults } from "../infra/config/environment-defaults.js";
+import { DEFAULT_SECRET_KEYS, ENVIRONMENT_DEFAULTS, SEED_PROBES, type Environment, type EnvironmentDefaults } from "../infra/config/environment-defaults.js";
 import { durationSeconds, goMemLimit } from "../infra/config/quantities.js";
 import { dnsLabelProblem, hostProblem, isPinnedImage, parseImage } from "../infra/config/validators.js";
 import { addFinalJsonPatch } from "./raw-json-patch.js";
@@ -185,23 +185,14 @@ export class GoService extends Construct {
       automountToken: false,
     });
 
-    const secrets = props.secrets ?? {
-      name: `${props.name}-secrets`,
-      keys: {
-        jwtSecret: "jwt-secret",
-        encryptionKey: "encryption-key",
-        csrfSecret: "csrf-secret",
-        dbPassword: "db-password",
-        redisPassword: "redis-password",
-      },
-    };
+    const secrets = props.secrets ?? { name: `${props.name}-secrets`, keys: DEFAULT_SECRET_KEYS };
     const secret = kplus.Secret.fromSecretName(this, "secret", secrets.name);
     const secretEnv = (key: string) => kplus.EnvValue.fromSecretValue({ secret, key }, { optional: false });
 
     const preStop = props.preStopSleepSeconds ?? 5;
     const shutdownSeconds = Math.ceil(durationSeconds(this.settings.server.shutdownTimeout));
-    const liveness = props.liveness ?? { path: "/health", initialDelaySeconds: 30, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 };
-    const readiness = props.readiness ?? { path: "/ready", initialDelaySeconds: 10, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3 };
+    const liveness = props.liveness ?? SEED_PROBES.liveness;
+    const readiness = props.readiness ?? SEED_PROBES.readiness;
 
     this.deployment = new kplus.Deployment(this, "deployment", {
       metadata: { name: props.name, labels: { ...versioned } },

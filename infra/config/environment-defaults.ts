@@ -173,3 +173,19 @@ export const ENVIRONMENT_DEFAULTS: Readonly<Record<Environment, EnvironmentDefau
     resources: SEED_RESOURCES,
   },
 };
+
+/** The seed's probes (Helm values `healthCheck` and `readinessProbe`), the same in every environment. */
+export const SEED_PROBES = {
+  liveness: { path: "/health", initialDelaySeconds: 30, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
+  readiness: { path: "/ready", initialDelaySeconds: 10, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3 },
+} as const;
+
+/** The key of each secret value in the service's Kubernetes Secret (seed Helm values `secrets`). */
+export const DEFAULT_SECRET_KEYS = {
+  jwtSecret: "jwt-secret",
+  encryptionKey: "encryption-key",
+  csrfSecret: "csrf-secret",
+  dbPassword: "db-password",
+  redisPassword: "redis-password",
+  backupEncryptionKey: "backup-encryption-key",
+} as const;

@@ -1,7 +1,7 @@
 import { parseDocument } from "yaml";
 import type { z } from "zod";
 import { type ConfigProblem, StackConfigError } from "./config-error.js";
-import { ENVIRONMENT_DEFAULTS, ENVIRONMENTS, type Environment } from "./environment-defaults.js";
+import { DEFAULT_SECRET_KEYS, ENVIRONMENT_DEFAULTS, ENVIRONMENTS, SEED_PROBES, type Environment } from "./environment-defaults.js";
 import { crossFieldViolations, SECRET_CONFIG_KEYS, stackConfigSchema, type SecretConfigKey, type StackConfig } from "./schema.js";
 
 /** The validated configuration of one stack, and which secret values the stack file provides. */
@@ -55,21 +55,11 @@ function derivedDefaults(environment: Environment, user: Json, block: ConfigBloc
     name,
     namespace: name,
     role: "api",
-    probes: {
-      liveness: { path: "/health", initialDelaySeconds: 30, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
-      readiness: { path: "/ready", initialDelaySeconds: 10, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3 },
-    },
+    probes: SEED_PROBES,
     ingress: { enabled: user.role !== "worker", className: "nginx", hosts: [], clusterIssuer: "letsencrypt-prod", tlsSecretName: `${name}-tls` },
     secrets: {
       name: `${name}-secrets`,
-      keys: {
-        jwtSecret: "jwt-secret",
-        encryptionKey: "encryption-key",
-        csrfSecret: "csrf-secret",
-        dbPassword: "db-password",
-        redisPassword: "redis-password",
-        backupEncryptionKey: "backup-encryption-key",
-      },
+      keys: DEFAULT_SECRET_KEYS,
     },
     networkPolicy: {
       enabled: true,
