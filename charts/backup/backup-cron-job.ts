@@ -324,7 +324,8 @@ export class BackupCronJob extends Construct {
 
     this.scripts = new kplus.ConfigMap(this, "scripts", {
       metadata: { name: `${name}-scripts`, namespace: props.namespace, labels },
-      data: { "backup.sh": props.script ?? readBundledScript("backup.sh") },
+      // lib.sh: the logging and S3 helpers the script sources from its own directory.
+      data: { "backup.sh": props.script ?? readBundledScript("backup.sh"), "lib.sh": readBundledScript("lib.sh") },
     });
 
     const db = props.database;

@@ -244,7 +244,7 @@ export class RestoreCheckCronJob extends Construct {
 
     this.scripts = new kplus.ConfigMap(this, "scripts", {
       metadata: { name: `${name}-scripts`, namespace: backup.namespace, labels },
-      data: { "restore-check.sh": props.script ?? readBundledScript("restore-check.sh") },
+      data: { "restore-check.sh": props.script ?? readBundledScript("restore-check.sh"), "lib.sh": readBundledScript("lib.sh") },
     });
 
     const env: (readonly [string, kplus.EnvValue])[] = [

@@ -11,6 +11,7 @@ import type { BackupCronJobProps } from "../../../charts/backup/index.js";
 const KEY_ARN = "arn:aws:kms:eu-west-3:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
 const ROLE_ARN = "arn:aws:iam::123456789012:role/db-backups-job-role-1a2b3c4";
 const BACKUP_SH = readFileSync(new URL("../../../charts/backup/backup.sh", import.meta.url), "utf8");
+const LIB_SH = readFileSync(new URL("../../../charts/backup/lib.sh", import.meta.url), "utf8");
 
 const PROPS: BackupCronJobProps = {
   image: "ghcr.io/example/pg-backup:15.6-1",
@@ -81,7 +82,7 @@ describe("BackupCronJob defaults", () => {
 
   it("runs bash /scripts/backup.sh from the ConfigMap holding charts/backup/backup.sh", () => {
     expect(container(objects).command).toEqual(["bash", "/scripts/backup.sh"]);
-    expect(find(objects, "ConfigMap").data).toEqual({ "backup.sh": BACKUP_SH });
+    expect(find(objects, "ConfigMap").data).toEqual({ "backup.sh": BACKUP_SH, "lib.sh": LIB_SH });
     expect(podSpec(objects).volumes).toContainEqual({ name: "scripts", configMap: { name: "db-backup-scripts", defaultMode: 0o555 } });
     expect(container(objects).volumeMounts).toContainEqual({ name: "scripts", mountPath: "/scripts", readOnly: true });
   });

@@ -15,6 +15,7 @@ import type { BackupCronJobProps, RestoreCheckCronJobProps } from "../../../char
 
 const KEY_ARN = "arn:aws:kms:eu-west-3:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
 const RESTORE_CHECK_SH = readFileSync(new URL("../../../charts/backup/restore-check.sh", import.meta.url), "utf8");
+const LIB_SH = readFileSync(new URL("../../../charts/backup/lib.sh", import.meta.url), "utf8");
 
 const BACKUP: BackupCronJobProps = {
   image: "ghcr.io/example/pg-backup:15.6-1",
@@ -76,7 +77,7 @@ describe("RestoreCheckCronJob defaults", () => {
 
   it("runs bash /scripts/restore-check.sh from the ConfigMap holding charts/backup/restore-check.sh", () => {
     expect(podSpec(objects).containers[0].command).toEqual(["bash", "/scripts/restore-check.sh"]);
-    expect(objects[0]?.data).toEqual({ "restore-check.sh": RESTORE_CHECK_SH });
+    expect(objects[0]?.data).toEqual({ "restore-check.sh": RESTORE_CHECK_SH, "lib.sh": LIB_SH });
   });
 
   it("reads the backup's bucket and passphrase, with a maximum age derived from the daily schedule, and no database credentials", () => {
