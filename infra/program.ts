@@ -18,8 +18,8 @@ export interface StackOutputs {
   readonly namespace: pulumi.Output<string>;
   readonly serviceUrl: pulumi.Output<string>;
   readonly image: pulumi.Output<string>;
-  readonly backupBucketName: pulumi.Output<string | undefined>;
-  readonly backupBucketArn: pulumi.Output<string | undefined>;
+  readonly backupBucketName: pulumi.Output<string | null>;
+  readonly backupBucketArn: pulumi.Output<string | null>;
   readonly dashboardUid: pulumi.Output<string | undefined>;
 }
 
@@ -77,8 +77,9 @@ export function runProgram(): StackOutputs & { readonly stack: GoServiceStack } 
     namespace: stack.namespace,
     serviceUrl: pulumi.output(serviceUrl(resolved)),
     image: pulumi.output(config.image),
-    backupBucketName: backupBucket?.bucketName ?? pulumi.output(config.backup.enabled ? config.backup.bucketName : undefined),
-    backupBucketArn: backupBucket?.bucketArn ?? pulumi.output<string | undefined>(undefined),
+    backupBucketName: backupBucket?.bucketName ?? pulumi.output((config.backup.enabled ? config.backup.bucketName : undefined) ?? null),
+    // null, not undefined: an undefined output is dropped with a warning in every preview.
+    backupBucketArn: backupBucket?.bucketArn ?? pulumi.output<string | null>(null),
     dashboardUid: pulumi.output(chart.dashboard.dashboardUid),
   };
 }

@@ -93,7 +93,7 @@ build_pulumi() {
     echo
     nonlocal_replaces "$gomod"
   } >"$d/go.mod"
-  cp "$SCRIPT_DIR/language-nodejs/main.go" "$d/cmd/pulumi-language-nodejs/main.go"
+  cp "$SCRIPT_DIR"/language-nodejs/*.go "$d/cmd/pulumi-language-nodejs/"
   (cd "$d" && quiet "$d/go-get.log" go get "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi@v$PULUMI_VERSION" \
       "github.com/pulumi/pulumi/sdk/v3@v$PULUMI_VERSION") || die "resolving pulumi $PULUMI_VERSION failed"
   grep -q "github.com/pulumi/pulumi/sdk/v3 v$PULUMI_VERSION" "$d/go.mod" \
