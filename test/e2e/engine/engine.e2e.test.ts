@@ -11,6 +11,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import * as automation from "@pulumi/pulumi/automation/index.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { stepTimer } from "../support/timer.js";
 
 const execFileAsync = promisify(execFile);
 
@@ -58,22 +59,13 @@ describe("offline Pulumi engine against the local Kubernetes API server", () => 
   let stack: automation.Stack | undefined;
   let destroyed = false;
   const namespace = `engine-e2e-${Date.now().toString(36)}`;
-  const timings: Record<string, number> = {};
+  const { timed, timings } = stepTimer("engine-e2e");
 
   const kubectl = async (...args: string[]): Promise<string> => {
     const { stdout } = await execFileAsync("kubectl", ["--kubeconfig", kubeconfig, ...args], { env });
     return stdout;
   };
 
-  const timed = async <T>(label: string, fn: () => Promise<T>): Promise<T> => {
-    const start = performance.now();
-    try {
-      return await fn();
-    } finally {
-      timings[label] = Math.round(performance.now() - start);
-      console.log(`[engine-e2e] ${label}: ${timings[label]} ms`);
-    }
-  };
 
   beforeAll(async () => {
     env = toolsEnv();

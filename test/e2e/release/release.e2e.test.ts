@@ -26,6 +26,7 @@ import { exportableEvents, isDebugDiagnostic, previewStack } from "../../../infr
 import { readReleaseRecord } from "../../../infra/release/release-record.js";
 import { EXIT, ReleaseError } from "../../../infra/release/stack-access.js";
 import { createTestStack, ensureMonitoringCrds, kubectl, repoRoot, saveFixture, SECRETS, simulateIngressController, type TestStack, toolsEnv } from "./environment.js";
+import { stepTimer } from "../support/timer.js";
 
 const GOOD_IMAGE = "registry.example.com/myapp:v1.4.2";
 const NEXT_IMAGE = "registry.example.com/myapp:v1.4.3";
@@ -48,17 +49,8 @@ describe("releases on the real engine and the local cluster", () => {
   let env: Record<string, string>;
   let t: TestStack;
   let stopIngressController: (() => void) | undefined;
-  const timings: Record<string, number> = {};
+  const { timed, timings } = stepTimer("release-e2e", (ms) => `${(ms / 1000).toFixed(1)}s`);
 
-  const timed = async <T>(label: string, fn: () => Promise<T>): Promise<T> => {
-    const start = performance.now();
-    try {
-      return await fn();
-    } finally {
-      timings[label] = Math.round(performance.now() - start);
-      console.log(`[release-e2e] ${label}: ${(timings[label] / 1000).toFixed(1)}s`);
-    }
-  };
   const options = (extra: Partial<DeployOptions> = {}): DeployOptions => ({
     target: { stackName: t.stackName, workDir: t.programDir, envVars: t.envVars, pulumiCommand: t.stack.workspace.pulumiCommand },
     rolloutTimeoutSeconds: DEPLOY_DEADLINE,

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resolveStackFile } from "../../../infra/config/resolve-stack-config.js";
 import { buildStackObjects } from "../../../infra/synthesize.js";
 import { createTestStack, ensureMonitoringCrds, kubectl, repoRoot, SECRETS, simulateIngressController, toolsEnv, type TestStack } from "../release/environment.js";
+import { stepTimer } from "../support/timer.js";
 
 const STACK = "stack-e2e";
 
@@ -23,16 +24,7 @@ describe("the local stack on the real Pulumi engine and Kubernetes API server", 
   let env: Record<string, string>;
   let test: TestStack;
   let stopIngress: () => void = () => undefined;
-  const timings: Record<string, number> = {};
-  const timed = async <T>(label: string, fn: () => Promise<T>): Promise<T> => {
-    const start = performance.now();
-    try {
-      return await fn();
-    } finally {
-      timings[label] = Math.round(performance.now() - start);
-      console.log(`[stack-e2e] ${label}: ${timings[label]} ms`);
-    }
-  };
+  const { timed, timings } = stepTimer("stack-e2e");
 
   beforeAll(async () => {
     env = toolsEnv();
