@@ -43,18 +43,18 @@ export { BACKUP_BUCKET_DEFAULTS, BACKUP_ENVIRONMENTS, BackupBucket, BackupJobRol
 export type { BackupBucketArgs, BackupEnvironment, BackupJobAccess, BackupJobRoleArgs, KmsEncryptionOptions } from "./infra/backup/index.js";
 
 // Stack configuration.
-export { stackConfigSchema, secretKeysSchema, SECRET_CONFIG_KEYS } from "./infra/config/schema.js";
-export type { SecretConfigKey, StackConfig } from "./infra/config/schema.js";
-export { resolveStackConfig, resolveStackFile } from "./infra/config/resolve-stack-config.js";
-export type { ConfigBlock, ResolveOptions, ResolvedStack } from "./infra/config/resolve-stack-config.js";
-export { listStackFiles, readProjectName } from "./infra/config/stack-files.js";
-export type { StackFile } from "./infra/config/stack-files.js";
-export { formatProblems, StackConfigError } from "./infra/config/config-error.js";
-export type { ConfigProblem } from "./infra/config/config-error.js";
-export { ENVIRONMENT_DEFAULTS, ENVIRONMENTS } from "./infra/config/environment-defaults.js";
-export type { Environment, EnvironmentDefaults } from "./infra/config/environment-defaults.js";
-export { buildStackObjects, synthesizeStack } from "./infra/synthesize.js";
-export type { KubernetesObject, SynthesizedStack } from "./infra/synthesize.js";
+export { stackConfigSchema, secretKeysSchema, SECRET_CONFIG_KEYS } from "./config/schema.js";
+export type { SecretConfigKey, StackConfig } from "./config/schema.js";
+export { resolveStackConfig, resolveStackFile } from "./config/resolve-stack-config.js";
+export type { ConfigBlock, ResolveOptions, ResolvedStack } from "./config/resolve-stack-config.js";
+export { listStackFiles, readProjectName } from "./config/stack-files.js";
+export type { StackFile } from "./config/stack-files.js";
+export { formatProblems, StackConfigError } from "./config/config-error.js";
+export type { ConfigProblem } from "./config/config-error.js";
+export { ENVIRONMENT_DEFAULTS, ENVIRONMENTS } from "./config/environment-defaults.js";
+export type { Environment, EnvironmentDefaults } from "./config/environment-defaults.js";
+export { buildStackObjects, synthesizeStack } from "./synth/synthesize.js";
+export type { KubernetesObject, SynthesizedStack } from "./synth/synthesize.js";
 
 // Observability: Prometheus rules, ServiceMonitor and their configuration, from one set of props.
 export {

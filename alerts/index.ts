@@ -1,5 +1,5 @@
-export * from "./duration.js";
-export * from "./monitoring-config.js";
+export * from "../config/duration.js";
+export * from "../config/monitoring-config.js";
 export * from "./promql.js";
 export * from "./metrics-catalog.js";
 export * from "./observability-props.js";

@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
 import type { Duration } from "cdk8s";
-import { durationToSeconds, secondsToDuration } from "./duration.js";
+import { durationToSeconds, secondsToDuration } from "../config/duration.js";
 import type { ServiceScope } from "./metrics-catalog.js";
-import { parseMonitoringConfig } from "./monitoring-config.js";
-import type { MonitoringConfig, MonitoringConfigInput } from "./monitoring-config.js";
+import { parseMonitoringConfig } from "../config/monitoring-config.js";
+import type { MonitoringConfig, MonitoringConfigInput } from "../config/monitoring-config.js";
 
 /**
  * What the observability bundle (rules, ServiceMonitor, dashboard) needs to know about one

@@ -1,4 +1,4 @@
-import { durationToSeconds, secondsToDuration } from "./duration.js";
+import { durationToSeconds, secondsToDuration } from "../config/duration.js";
 import { METRICS, SERVICE_LABELS, SIGNALS, serviceMatchers } from "./metrics-catalog.js";
 import { resolveObservabilityProps } from "./observability-props.js";
 import type { ObservabilityProps, ResolvedObservability } from "./observability-props.js";

@@ -20,7 +20,7 @@ const out = mkdtempSync(join(tmpdir(), "bench-synth-"));
 async function bundleSynth(): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), "bench-bundle-"));
   const outfile = join(dir, "infra", "synth-cli.mjs");
-  await build({ entryPoints: [join(root, "infra/synth-cli.ts")], bundle: true, packages: "external", platform: "node", format: "esm", outfile, logLevel: "warning" });
+  await build({ entryPoints: [join(root, "cli/synth.ts")], bundle: true, packages: "external", platform: "node", format: "esm", outfile, logLevel: "warning" });
   // The backup constructs read their scripts next to their module, which is now the bundle.
   mkdirSync(join(dir, "infra"), { recursive: true });
   for (const file of readdirSync(join(root, "charts/backup")).filter((f) => f.endsWith(".sh"))) copyFileSync(join(root, "charts/backup", file), join(dir, "infra", file));
@@ -45,7 +45,7 @@ export async function benchSynth(): Promise<void> {
     runs,
   );
   report("floor with every library synthesis uses", deps.median, `${(deps.median / floor.median).toFixed(2)}x floor`);
-  const all = coldMedian(process.execPath, ["--import", "tsx", "infra/synth-cli.ts", "--out", out], root, runs);
+  const all = coldMedian(process.execPath, ["--import", "tsx", "cli/synth.ts", "--out", out], root, runs);
   report("npm run synth, all stacks (tsx)", all.median, `${(all.median / floor.median).toFixed(2)}x floor (target < 1000 ms, < 2x)`);
   const bundled = await bundleSynth();
   const compiled = coldMedian(process.execPath, [bundled, "--out", out], root, runs);

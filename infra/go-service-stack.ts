@@ -1,9 +1,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { ResolvedStack } from "./config/resolve-stack-config.js";
-import type { SecretConfigKey } from "./config/schema.js";
+import type { ResolvedStack } from "../config/resolve-stack-config.js";
+import type { SecretConfigKey } from "../config/schema.js";
 import { applyTier, registerObject } from "./kubernetes/object-resources.js";
-import type { KubernetesObject } from "./synthesize.js";
+import type { KubernetesObject } from "../synth/synthesize.js";
 
 /** Args of {@link GoServiceStack}. */
 export interface GoServiceStackArgs {

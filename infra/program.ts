@@ -1,17 +1,17 @@
 import { resolve as resolvePath } from "node:path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { StackConfigError } from "./config/config-error.js";
-import { resolveEngineConfig, secretOutput } from "./config/engine-config.js";
-import type { ResolvedStack } from "./config/resolve-stack-config.js";
-import { SECRET_CONFIG_KEYS, type SecretConfigKey } from "./config/schema.js";
+import { StackConfigError } from "../config/config-error.js";
+import { resolveEngineConfig, secretOutput } from "./engine-config.js";
+import type { ResolvedStack } from "../config/resolve-stack-config.js";
+import { SECRET_CONFIG_KEYS, type SecretConfigKey } from "../config/schema.js";
 import { createAwsProvider } from "./aws-provider.js";
 import { BackupBucket } from "./backup/backup-bucket.js";
 import { BucketEncryption } from "./backup/bucket-encryption.js";
 import { GoServiceStack } from "./go-service-stack.js";
 import { resolveDeferredValues } from "./kubernetes/resolve-deferred-values.js";
 import { BACKUP_CRON_JOB_NAME } from "../charts/service-stack-chart.js";
-import { buildStackChart, type KubernetesObject } from "./synthesize.js";
+import { buildStackChart, type KubernetesObject } from "../synth/synthesize.js";
 
 /** The stack outputs: what a reviewer or the next pipeline step needs, and no secret. */
 export interface StackOutputs {

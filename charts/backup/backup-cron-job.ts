@@ -13,8 +13,8 @@ import {
   storageProblems,
 } from "./backup-settings.js";
 import type { BackupDatabase, BackupStorage, SecretKeyRef } from "./backup-settings.js";
-import { parseCronSchedule } from "./cron-schedule.js";
-import type { CronSchedule } from "./cron-schedule.js";
+import { parseCronSchedule } from "../../config/cron-schedule.js";
+import type { CronSchedule } from "../../config/cron-schedule.js";
 import { createHardenedCronJob } from "./hardened-cron-job.js";
 
 /** Props of {@link BackupCronJob}. */

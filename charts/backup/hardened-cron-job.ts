@@ -7,7 +7,7 @@ import { ApiObject, Cron, JsonPatch } from "cdk8s";
 import type { Duration, Size } from "cdk8s";
 import * as kplus from "cdk8s-plus-28";
 import type { Construct } from "constructs";
-import type { CronSchedule } from "./cron-schedule.js";
+import type { CronSchedule } from "../../config/cron-schedule.js";
 
 /** UID and GID the scripts run as; the image needs no user of that ID (HOME points to /tmp). */
 export const JOB_USER_ID = 1000;

@@ -16,6 +16,6 @@ export {
 export type { RestoreCheckCronJobProps, RestoreMaxAgeInput } from "./restore-check-cron-job.js";
 export { BackupServerSideEncryption, DEFAULT_BACKUP_PREFIX, imageProblem, readBundledScript } from "./backup-settings.js";
 export type { BackupDatabase, BackupStorage, PgSslMode, SecretKeyRef } from "./backup-settings.js";
-export { longestIntervalMinutes, parseCronSchedule } from "./cron-schedule.js";
-export type { CronSchedule } from "./cron-schedule.js";
+export { longestIntervalMinutes, parseCronSchedule } from "../../config/cron-schedule.js";
+export type { CronSchedule } from "../../config/cron-schedule.js";
 export { JOB_USER_ID, SCRATCH_MOUNT_PATH, SCRIPTS_MOUNT_PATH } from "./hardened-cron-job.js";

@@ -13,8 +13,8 @@ import {
 } from "./backup-cron-job.js";
 import type { BackupCronJob } from "./backup-cron-job.js";
 import { dnsLabelProblem, imageProblem, readBundledScript } from "./backup-settings.js";
-import { longestIntervalMinutes, parseCronSchedule } from "./cron-schedule.js";
-import type { CronSchedule } from "./cron-schedule.js";
+import { longestIntervalMinutes, parseCronSchedule } from "../../config/cron-schedule.js";
+import type { CronSchedule } from "../../config/cron-schedule.js";
 import { createHardenedCronJob } from "./hardened-cron-job.js";
 
 /** Props of {@link RestoreCheckCronJob}. */

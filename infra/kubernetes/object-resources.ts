@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
-import type { KubernetesObject } from "../synthesize.js";
+import type { KubernetesObject } from "../../synth/synthesize.js";
 
 /** A constructor of one typed Kubernetes resource, as the @pulumi/kubernetes SDK exports them. */
 type ResourceClass = new (name: string, args: never, opts?: pulumi.CustomResourceOptions) => pulumi.CustomResource;

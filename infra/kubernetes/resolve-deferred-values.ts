@@ -1,6 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { deferredReference } from "../../charts/deferred-value.js";
-import type { KubernetesObject } from "../synthesize.js";
+import type { KubernetesObject } from "../../synth/synthesize.js";
 
 /**
  * Replaces every deferred-value placeholder (`${pulumi:backupBucket.roleArn}`) in the synthesized

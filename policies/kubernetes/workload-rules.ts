@@ -1,5 +1,5 @@
 /** Operational guardrails on workloads: sized containers, health probes, pinned images. */
-import { parseImage } from "../../infra/config/validators.js";
+import { parseImage } from "../../config/validators.js";
 import type { KubernetesManifest, PolicyRule } from "../types.js";
 import { podRule } from "./pod-security.js";
 import { ENVIRONMENT_LABEL, field, stringRecord, type ContainerEntry } from "./workloads.js";

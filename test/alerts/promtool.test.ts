@@ -3,9 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildRuleGroups, isAlertRule, renderRuleGroups, resolveObservabilityProps } from "../../alerts/index.js";
-import { renderPromtoolTestFile } from "../../alerts/tests/promtool-test-file.js";
-import { buildRuleTests } from "../../alerts/tests/rule-tests.js";
-import type { RuleTests } from "../../alerts/tests/rule-tests.js";
+import { renderPromtoolTestFile } from "../../alerts/promtool/promtool-test-file.js";
+import { buildRuleTests } from "../../alerts/promtool/rule-test-cases.js";
+import type { RuleTests } from "../../alerts/promtool/rule-test-cases.js";
 import { PRODUCTION, STAGING } from "./fixtures.js";
 import { promtoolPath, runPromtool } from "./promtool.js";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { KubernetesObject } from "../../infra/synthesize.js";
+import type { KubernetesObject } from "../../synth/synthesize.js";
 import { committedStack, findObject, objectsOf, type Manifest } from "../support/stacks.js";
 
 type Json = Manifest;

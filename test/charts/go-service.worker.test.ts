@@ -2,7 +2,7 @@ import { Testing } from "cdk8s";
 import { describe, expect, it } from "vitest";
 import { GoService } from "../../charts/go-service.js";
 import { resolveBlock, productionBlock, findObject, objectsOf } from "../support/stacks.js";
-import type { KubernetesObject } from "../../infra/synthesize.js";
+import type { KubernetesObject } from "../../synth/synthesize.js";
 
 const synth = () => {
   const chart = Testing.chart();

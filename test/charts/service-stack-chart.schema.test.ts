@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { buildStackObjects, type KubernetesObject } from "../../infra/synthesize.js";
+import { buildStackObjects, type KubernetesObject } from "../../synth/synthesize.js";
 import { committedStack, findObject, objectsOf } from "../support/stacks.js";
 import { validateAgainstSchema } from "../support/kubernetes-schema.js";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { listStackFiles } from "../../infra/config/stack-files.js";
-import { checkSets, synthesizedStacks } from "../../policies/cli.js";
+import { listStackFiles } from "../../config/stack-files.js";
+import { checkSets, synthesizedStacks } from "../../cli/policy.js";
 import { formatViolation, mandatoryViolations } from "../../policies/run.js";
 import { PROJECT_DIR } from "../support/stacks.js";
 

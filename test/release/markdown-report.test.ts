@@ -2,10 +2,10 @@
 import { readFileSync } from "node:fs";
 import type { EngineEvent } from "@pulumi/pulumi/automation/index.js";
 import { describe, expect, it } from "vitest";
-import { commentMarker, DEFAULT_REPORT_LIMIT, GITHUB_COMMENT_LIMIT, renderPreviewMarkdown, type PreviewReportInput } from "../../infra/release/markdown-report.js";
-import { errorDiagnostics } from "../../infra/release/preview.js";
-import { countChanges, resourceChanges } from "../../infra/release/resource-changes.js";
-import { SECRET_SIGNATURE, SECRET_SIGNATURE_KEY } from "../../infra/release/secret-mask.js";
+import { commentMarker, DEFAULT_REPORT_LIMIT, GITHUB_COMMENT_LIMIT, renderPreviewMarkdown, type PreviewReportInput } from "../../release/markdown-report.js";
+import { errorDiagnostics } from "../../release/preview.js";
+import { countChanges, resourceChanges } from "../../release/resource-changes.js";
+import { SECRET_SIGNATURE, SECRET_SIGNATURE_KEY } from "../../release/secret-mask.js";
 
 function fixture(name: string): EngineEvent[] {
   return JSON.parse(readFileSync(new URL(`fixtures/${name}.events.json`, import.meta.url), "utf8")) as EngineEvent[];

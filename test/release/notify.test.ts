@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildSlackMessage, type DeployNotice, sendSlackMessage } from "../../infra/release/notify.js";
+import { buildSlackMessage, type DeployNotice, sendSlackMessage } from "../../release/notify.js";
 
 const SECRET = "jwt-secret-value-that-must-not-leak-0123";
 

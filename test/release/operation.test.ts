@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { operationControl } from "../../infra/release/operation.js";
+import { operationControl } from "../../release/operation.js";
 
 describe("operationControl", () => {
   beforeEach(() => vi.useFakeTimers());

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parsePropertyPath, readablePath, valueAt } from "../../infra/release/property-path.js";
+import { parsePropertyPath, readablePath, valueAt } from "../../release/property-path.js";
 
 describe("parsePropertyPath", () => {
   it.each([

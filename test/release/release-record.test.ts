@@ -1,6 +1,6 @@
 import type { UpdateSummary } from "@pulumi/pulumi/automation/index.js";
 import { describe, expect, it } from "vitest";
-import { configOfRelease, newReleaseId, parseReleaseTags, RELEASE_TAGS, releaseMessage } from "../../infra/release/release-record.js";
+import { configOfRelease, newReleaseId, parseReleaseTags, RELEASE_TAGS, releaseMessage } from "../../release/release-record.js";
 
 const update = (message: string, result: UpdateSummary["result"], config: UpdateSummary["config"]): UpdateSummary => ({
   kind: "update",

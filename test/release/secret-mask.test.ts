@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { containsSecret, isSecretProperty, maskSecrets, scrubSecretValues, SECRET_SIGNATURE, SECRET_SIGNATURE_KEY } from "../../infra/release/secret-mask.js";
+import { containsSecret, isSecretProperty, maskSecrets, scrubSecretValues, SECRET_SIGNATURE, SECRET_SIGNATURE_KEY } from "../../release/secret-mask.js";
 
 const secret = (payload: Record<string, unknown>) => ({ [SECRET_SIGNATURE_KEY]: SECRET_SIGNATURE, ...payload });
 

@@ -3,7 +3,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { clusterAccess, smokeTest, unreachableReason } from "../../infra/release/verify.js";
+import { clusterAccess, smokeTest, unreachableReason } from "../../release/verify.js";
 
 describe("smokeTest (client, against a local stand-in server)", () => {
   let server: Server;

@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { stringify } from "yaml";
-import { resolveStackConfig, resolveStackFile, type ResolvedStack } from "../../infra/config/resolve-stack-config.js";
-import { buildStackObjects, type KubernetesObject } from "../../infra/synthesize.js";
+import { resolveStackConfig, resolveStackFile, type ResolvedStack } from "../../config/resolve-stack-config.js";
+import { buildStackObjects, type KubernetesObject } from "../../synth/synthesize.js";
 
 export const PROJECT_DIR = fileURLToPath(new URL("../..", import.meta.url));
 export const PROJECT = "go-service";

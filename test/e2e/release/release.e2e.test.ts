@@ -19,12 +19,12 @@ import { execFile } from "node:child_process";
 import path from "node:path";
 import type { ConfigMap } from "@pulumi/pulumi/automation/index.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { deploy, type DeployOptions, type DeployResult } from "../../../infra/release/deploy.js";
-import { renderDeployReport } from "../../../infra/release/deploy-report.js";
-import { renderPreviewMarkdown } from "../../../infra/release/markdown-report.js";
-import { exportableEvents, isDebugDiagnostic, previewStack } from "../../../infra/release/preview.js";
-import { readReleaseRecord } from "../../../infra/release/release-record.js";
-import { EXIT, ReleaseError } from "../../../infra/release/stack-access.js";
+import { deploy, type DeployOptions, type DeployResult } from "../../../release/deploy.js";
+import { renderDeployReport } from "../../../release/deploy-report.js";
+import { renderPreviewMarkdown } from "../../../release/markdown-report.js";
+import { exportableEvents, isDebugDiagnostic, previewStack } from "../../../release/preview.js";
+import { readReleaseRecord } from "../../../release/release-record.js";
+import { EXIT, ReleaseError } from "../../../release/stack-access.js";
 import { createTestStack, ensureMonitoringCrds, kubectl, repoRoot, saveFixture, SECRETS, simulateIngressController, type TestStack, toolsEnv } from "./environment.js";
 import { stepTimer } from "../support/timer.js";
 
@@ -320,7 +320,7 @@ describe("releases on the real engine and the local cluster", () => {
 
   it("Ctrl-C during a deploy cancels the update cleanly: exit 130, no pending operation, stack unlocked", async () => {
     await setImage(BROKEN_IMAGE);
-    const child = spawn(process.execPath, ["--import", "tsx", path.join(repoRoot, "scripts/deploy.ts"), "--stack", t.stackName, "--cwd", t.programDir, "--rollout-timeout", "300", "--report", path.join(t.dir, "deploy-interrupted.md")], {
+    const child = spawn(process.execPath, ["--import", "tsx", path.join(repoRoot, "cli/deploy.ts"), "--stack", t.stackName, "--cwd", t.programDir, "--rollout-timeout", "300", "--report", path.join(t.dir, "deploy-interrupted.md")], {
       cwd: repoRoot,
       env: { ...t.envVars, PATH: `${path.join(env.GSS_TOOLS_DIR ?? "", "bin")}:${t.envVars.PATH ?? ""}` },
       stdio: ["ignore", "pipe", "pipe"],

@@ -4,8 +4,8 @@ import type * as automation from "@pulumi/pulumi/automation/index.js";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { resolveStackFile } from "../../../infra/config/resolve-stack-config.js";
-import { buildStackObjects } from "../../../infra/synthesize.js";
+import { resolveStackFile } from "../../../config/resolve-stack-config.js";
+import { buildStackObjects } from "../../../synth/synthesize.js";
 import { createTestStack, ensureMonitoringCrds, kubectl, repoRoot, SECRETS, simulateIngressController, toolsEnv, type TestStack } from "../release/environment.js";
 import { stepTimer } from "../support/timer.js";
 

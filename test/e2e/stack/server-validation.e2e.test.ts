@@ -7,9 +7,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Yaml } from "cdk8s";
-import { listStackFiles, readProjectName } from "../../../infra/config/stack-files.js";
-import { resolveStackFile } from "../../../infra/config/resolve-stack-config.js";
-import { buildStackObjects, type KubernetesObject } from "../../../infra/synthesize.js";
+import { listStackFiles, readProjectName } from "../../../config/stack-files.js";
+import { resolveStackFile } from "../../../config/resolve-stack-config.js";
+import { buildStackObjects, type KubernetesObject } from "../../../synth/synthesize.js";
 import { ensureMonitoringCrds, kubectl, repoRoot, toolsEnv } from "../release/environment.js";
 
 const project = readProjectName(repoRoot);

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { deferredValue } from "../../../charts/deferred-value.js";
 import { resolveDeferredValues } from "../../../infra/kubernetes/resolve-deferred-values.js";
-import type { KubernetesObject } from "../../../infra/synthesize.js";
+import type { KubernetesObject } from "../../../synth/synthesize.js";
 
 const object = (env: { name: string; value: string }[]): KubernetesObject => ({
   apiVersion: "batch/v1",

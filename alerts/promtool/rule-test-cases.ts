@@ -1,4 +1,4 @@
-import { durationToSeconds } from "../duration.js";
+import { durationToSeconds } from "../../config/duration.js";
 import type { ResolvedObservability } from "../observability-props.js";
 import { num } from "../promql.js";
 import type { AlertRule, RuleGroup } from "../rule-types.js";

@@ -3,7 +3,7 @@ import { buildRuleGroups } from "../alerts/rules.js";
 import { renderRuleGroups } from "../alerts/render.js";
 import { ServiceStackChart } from "../charts/service-stack-chart.js";
 import { renderServiceDashboardJson } from "../dashboards/service-dashboard.js";
-import type { ResolvedStack } from "./config/resolve-stack-config.js";
+import type { ResolvedStack } from "../config/resolve-stack-config.js";
 
 /** A Kubernetes object as synthesized: plain JSON. */
 export type KubernetesObject = Record<string, unknown> & {

@@ -14,11 +14,11 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { parseAllDocuments } from "yaml";
-import { resolveStackFile } from "../infra/config/resolve-stack-config.js";
-import { listStackFiles, readProjectName } from "../infra/config/stack-files.js";
-import { buildStackObjects } from "../infra/synthesize.js";
-import { checkKubernetesManifests, formatViolation, mandatoryViolations } from "./run.js";
-import type { KubernetesManifest, Violation } from "./types.js";
+import { resolveStackFile } from "../config/resolve-stack-config.js";
+import { listStackFiles, readProjectName } from "../config/stack-files.js";
+import { buildStackObjects } from "../synth/synthesize.js";
+import { checkKubernetesManifests, formatViolation, mandatoryViolations } from "../policies/run.js";
+import type { KubernetesManifest, Violation } from "../policies/types.js";
 
 /** One set of manifests checked together (relations such as PDBs are looked up within the set). */
 export interface ManifestSet {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { cpuMillicores, durationSeconds, goMemLimit, isCpuQuantity, isGoDuration, isMemoryQuantity, memoryBytes } from "../../../infra/config/quantities.js";
+import { cpuMillicores, durationSeconds, goMemLimit, isCpuQuantity, isGoDuration, isMemoryQuantity, memoryBytes } from "../../config/quantities.js";
 
 describe("quantities", () => {
   it.each([

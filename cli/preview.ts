@@ -10,9 +10,9 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { execFileSync } from "node:child_process";
-import { renderPreviewMarkdown } from "../infra/release/markdown-report.js";
-import { exportableEvents, previewStack } from "../infra/release/preview.js";
-import { EXIT, openStack, ReleaseError, secretConfigValues } from "../infra/release/stack-access.js";
+import { renderPreviewMarkdown } from "../release/markdown-report.js";
+import { exportableEvents, previewStack } from "../release/preview.js";
+import { EXIT, openStack, ReleaseError, secretConfigValues } from "../release/stack-access.js";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 

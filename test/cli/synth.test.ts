@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
-import { runSynth } from "../../infra/synth-cli.js";
+import { runSynth } from "../../cli/synth.js";
 import { PROJECT_DIR, productionBlock, stackFileText } from "../support/stacks.js";
 
 function projectWith(files: Record<string, string>): string {
@@ -78,7 +78,7 @@ describe("npm run synth", () => {
         productionBlock({ "go-service:database": { sslMode: "disable" }, "go-service:server": { readTimeout: "10ms" } }),
       ),
     });
-    const run = spawnSync(process.execPath, ["--import", "tsx", join(PROJECT_DIR, "infra/synth-cli.ts"), "--project", dir], { encoding: "utf8", cwd: PROJECT_DIR });
+    const run = spawnSync(process.execPath, ["--import", "tsx", join(PROJECT_DIR, "cli/synth.ts"), "--project", dir], { encoding: "utf8", cwd: PROJECT_DIR });
     expect(run.status).toBe(1);
     expect(run.stderr).toContain("Invalid stack configuration (2 problems):");
     expect(run.stderr).toContain("Pulumi.production.yaml: go-service:database.sslMode:");

@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
-import { type ConfigProblem, StackConfigError } from "./config-error.js";
-import type { Environment } from "./environment-defaults.js";
-import { resolveStackConfig, type ResolvedStack } from "./resolve-stack-config.js";
-import { SECRET_CONFIG_KEYS, type SecretConfigKey } from "./schema.js";
+import { type ConfigProblem, StackConfigError } from "../config/config-error.js";
+import type { Environment } from "../config/environment-defaults.js";
+import { resolveStackConfig, type ResolvedStack } from "../config/resolve-stack-config.js";
+import { SECRET_CONFIG_KEYS, type SecretConfigKey } from "../config/schema.js";
 
 /** The runtime helper exists in @pulumi/pulumi's JS but is missing from its type declarations. */
 const runtimeWithSecrets = pulumi.runtime as unknown as { isConfigSecret?: (key: string) => boolean };

@@ -2,10 +2,10 @@ import { existsSync, mkdtempSync, readdirSync, writeFileSync, copyFileSync } fro
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { StackConfigError } from "../../../infra/config/config-error.js";
-import { resolveStackFile } from "../../../infra/config/resolve-stack-config.js";
-import { runSynth } from "../../../infra/synth-cli.js";
-import { PROJECT, PROJECT_DIR, productionBlock, stackFileText } from "../../support/stacks.js";
+import { StackConfigError } from "../../config/config-error.js";
+import { resolveStackFile } from "../../config/resolve-stack-config.js";
+import { runSynth } from "../../cli/synth.js";
+import { PROJECT, PROJECT_DIR, productionBlock, stackFileText } from "../support/stacks.js";
 
 const base = productionBlock();
 const withKey = (key: string, value: unknown) => stackFileText({ ...base, [`go-service:${key}`]: value });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ENVIRONMENT_DEFAULTS } from "../../../infra/config/environment-defaults.js";
-import { committedStack, productionBlock, resolveBlock } from "../../support/stacks.js";
+import { ENVIRONMENT_DEFAULTS } from "../../config/environment-defaults.js";
+import { committedStack, productionBlock, resolveBlock } from "../support/stacks.js";
 
 describe("environment defaults (seed config.go)", () => {
   it.each([

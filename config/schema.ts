@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { monitoringConfigSchema } from "../../alerts/monitoring-config.js";
+import { monitoringConfigSchema } from "./monitoring-config.js";
 import { ENVIRONMENTS } from "./environment-defaults.js";
 import { cpuMillicores, isCpuQuantity, isGoDuration, isMemoryQuantity, durationSeconds, memoryBytes } from "./quantities.js";
 import { cidrProblem, cronProblem, dnsLabelProblem, hostProblem, parseImage } from "./validators.js";

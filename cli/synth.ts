@@ -6,10 +6,10 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { StackConfigError } from "./config/config-error.js";
-import { resolveStackFile } from "./config/resolve-stack-config.js";
-import { listStackFiles, readProjectName } from "./config/stack-files.js";
-import { synthesizeStack } from "./synthesize.js";
+import { StackConfigError } from "../config/config-error.js";
+import { resolveStackFile } from "../config/resolve-stack-config.js";
+import { listStackFiles, readProjectName } from "../config/stack-files.js";
+import { synthesizeStack } from "../synth/synthesize.js";
 
 export interface SynthOptions {
   readonly projectDir: string;

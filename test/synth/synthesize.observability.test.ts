@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { synthesizeStack } from "../../infra/synthesize.js";
+import { synthesizeStack } from "../../synth/synthesize.js";
 import { committedStack, findObject, productionBlock, resolveBlock } from "../support/stacks.js";
 
 const production = synthesizeStack(committedStack("production"));

@@ -12,9 +12,9 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { deploy } from "../infra/release/deploy.js";
-import { renderDeployReport } from "../infra/release/deploy-report.js";
-import { EXIT, openStack, ReleaseError, secretConfigValues } from "../infra/release/stack-access.js";
+import { deploy } from "../release/deploy.js";
+import { renderDeployReport } from "../release/deploy-report.js";
+import { EXIT, openStack, ReleaseError, secretConfigValues } from "../release/stack-access.js";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
