@@ -4,49 +4,57 @@
  *
  * Preview, update, verify (rollout, ready endpoints, GET /health and /ready); on failure re-apply the
  * last good release and verify it. SLACK_WEBHOOK_URL, when set, gets one message per deploy.
- * Exit codes: 0 deployed (or --rollback done), 1 failed and rolled back, 2 failed and not back to a
- * verified release, 3 the stack is locked by another operation, 4 rejected before any change (the
- * preview failed), 64 bad usage, 130 interrupted.
+ * Exit codes (`--help`; README.md, "Commands"): 0 deployed (or --rollback done), 1 failed and rolled
+ * back, 2 failed and not back to a verified release, 3 the stack is locked by another operation, 4
+ * rejected before any change (the preview failed), 64 bad usage, 130 interrupted.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
 import { deploy } from "../release/deploy.js";
 import { renderDeployReport } from "../release/deploy-report.js";
 import { EXIT, openStack, ReleaseError, secretConfigValues } from "../release/stack-access.js";
+import { EXIT_CODE, exitOnUsageError, knownStacks, positiveInteger, readCommandLine, type CommandSpec } from "./command-line.js";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
 function seconds(name: string, text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  const n = Number(text);
-  if (!Number.isInteger(n) || n <= 0) throw new ReleaseError(`--${name} must be a whole number of seconds (got ${text})`, EXIT.usage);
-  return n;
+  return exitOnUsageError(DEPLOY_COMMAND.name, () => positiveInteger(name, text, "seconds"));
 }
 
+const DEPLOY_COMMAND = {
+  name: "deploy",
+  summary: `Previews, updates and verifies the stack (rollout, ready endpoints, GET /health and /ready); on
+failure re-applies the last good release and verifies it. Writes a Markdown report to stdout and
+reports/deploy-<stack>.md. SLACK_WEBHOOK_URL, when set, gets one message per deploy.`,
+  options: {
+    stack: { type: "string", required: true, value: "<name>", description: "the stack to deploy (a Pulumi.<name>.yaml)" },
+    plan: { type: "string", value: "<file>", description: "apply exactly this plan (npm run preview -- --save-plan <file>)" },
+    "rollout-timeout": { type: "string", value: "<s>", description: "deadline of the update and rollout check, in seconds (default: 600)" },
+    "smoke-url": { type: "string", value: "<url>", description: "base URL for GET /health and /ready (default: the stack's serviceUrl output)" },
+    "no-smoke": { type: "boolean", description: "skip the smoke tests" },
+    "smoke-timeout": { type: "string", value: "<s>", description: "seconds the smoke tests retry before failing (default: 60)" },
+    rollback: { type: "boolean", description: "only re-apply and verify the last good release" },
+    report: { type: "string", value: "<file>", description: "where to write the report (default: reports/deploy-<stack>.md)" },
+    cwd: { type: "string", value: "<dir>", description: "the directory holding Pulumi.yaml (default: this repository)" },
+  },
+  exitCodes: {
+    [EXIT_CODE.ok]: "deployed and verified (or --rollback done)",
+    [EXIT_CODE.failed]: "failed; the last good release was re-applied and verified",
+    [EXIT_CODE.unverified]: "failed and not back to a verified release (or an unexpected error)",
+    [EXIT_CODE.locked]: "the stack is locked by another operation",
+    [EXIT_CODE.rejected]: "rejected before any change (the preview failed); the stack is as it was",
+    [EXIT_CODE.usage]: "usage error: unknown option, missing or bad value, unknown stack (nothing run)",
+    [EXIT_CODE.interrupted]: "interrupted (Ctrl-C): the running operation was cancelled cleanly",
+  },
+} as const satisfies CommandSpec;
+
 async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: {
-      stack: { type: "string" },
-      plan: { type: "string" },
-      "rollout-timeout": { type: "string" },
-      "smoke-url": { type: "string" },
-      "no-smoke": { type: "boolean" },
-      "smoke-timeout": { type: "string" },
-      rollback: { type: "boolean" },
-      report: { type: "string" },
-      cwd: { type: "string" },
-    },
-    strict: true,
-  });
+  const values = readCommandLine(DEPLOY_COMMAND);
   const stackName = values.stack;
-  if (stackName === undefined || stackName === "") {
-    console.error("usage: npm run deploy -- --stack <name> [--plan <file>] [--rollout-timeout <s>] [--smoke-url <url> | --no-smoke] [--rollback]");
-    return EXIT.usage;
-  }
   if (values["smoke-url"] !== undefined && values["no-smoke"] === true) throw new ReleaseError("--smoke-url and --no-smoke exclude each other", EXIT.usage);
   const workDir = path.resolve(values.cwd ?? repoRoot);
+  exitOnUsageError(DEPLOY_COMMAND.name, () => knownStacks(workDir, [stackName], "--cwd"));
   const reportFile = path.resolve(values.report ?? path.join(workDir, "reports", `deploy-${stackName}.md`));
   const rolloutTimeoutSeconds = seconds("rollout-timeout", values["rollout-timeout"]);
   const smokeTimeoutSeconds = seconds("smoke-timeout", values["smoke-timeout"]);

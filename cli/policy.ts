@@ -7,18 +7,20 @@
  *   --environment <env> environment of objects without the app.kubernetes.io/environment label
  *                       (with --dist; when synthesizing, each stack's own environment is used)
  *
- * Prints every violation with its fix; exits 1 when a mandatory rule is broken, 2 on a usage or
- * config error. Advisory violations are printed as warnings and do not change the exit code.
+ * Prints every violation with its fix; exits 1 when a mandatory rule is broken or a stack's config is
+ * invalid, 64 on a usage error (`--help` lists the options and exit codes). Advisory violations are
+ * printed as warnings and do not change the exit code.
  */
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { parseAllDocuments } from "yaml";
+import { StackConfigError } from "../config/config-error.js";
 import { resolveStackFile } from "../config/resolve-stack-config.js";
 import { listStackFiles, readProjectName } from "../config/stack-files.js";
 import { buildStackObjects } from "../synth/synthesize.js";
 import { checkKubernetesManifests, formatViolation, mandatoryViolations } from "../policies/run.js";
 import type { KubernetesManifest, Violation } from "../policies/types.js";
+import { EXIT_CODE, exitWithUsageError, knownStacks, readCommandLine, UsageError, type CommandSpec, type OptionValues } from "./command-line.js";
 
 /** One set of manifests checked together (relations such as PDBs are looked up within the set). */
 export interface ManifestSet {
@@ -41,6 +43,9 @@ export function synthesizedStacks(projectDir: string, stacks?: readonly string[]
     });
 }
 
+/** A file under --dist that is not readable YAML: the input's fault, reported in one line. */
+export class ManifestFileError extends Error {}
+
 function yamlFiles(dir: string): string[] {
   return readdirSync(dir)
     .sort()
@@ -57,7 +62,7 @@ export function manifestsFromDist(dir: string, environment?: string): ManifestSe
   for (const file of yamlFiles(dir)) {
     const documents = parseAllDocuments(readFileSync(file, "utf8"));
     for (const document of Array.isArray(documents) ? documents : [documents]) {
-      if (document.errors.length > 0) throw new Error(`${file}: ${document.errors[0]?.message ?? "YAML error"}`);
+      if (document.errors.length > 0) throw new ManifestFileError(`${file}: ${document.errors[0]?.message.split("\n")[0] ?? "YAML error"}`);
       const object: unknown = document.toJS();
       if (object === null || typeof object !== "object" || typeof (object as { kind?: unknown }).kind !== "string") continue;
       const key = relative(dir, resolve(file, "..")) || ".";
@@ -81,34 +86,57 @@ export function checkSets(sets: readonly ManifestSet[]): { lines: string[]; viol
   return { lines, violations: all, failed: mandatoryViolations(all).length > 0 };
 }
 
+export const POLICY_COMMAND = {
+  name: "policy",
+  summary: `Runs the guardrails (policies/README.md) over the Kubernetes objects of every stack, synthesized
+in process as npm run synth does, or over the YAML files under --dist. Prints every violation with
+its fix; advisory violations are warnings and do not change the exit code.`,
+  options: {
+    stack: { type: "string", multiple: true, value: "<name>", description: "only this stack (default: every Pulumi.<stack>.yaml)" },
+    dist: { type: "string", value: "<dir>", description: "check the *.yaml under <dir> instead (e.g. dist/ after npm run synth)" },
+    environment: { type: "string", value: "<env>", description: "with --dist: environment of objects without the app.kubernetes.io/environment label" },
+    project: { type: "string", value: "<dir>", description: "the directory holding Pulumi.yaml (default: the current one)" },
+  },
+  exitCodes: {
+    [EXIT_CODE.ok]: "no mandatory rule is broken",
+    [EXIT_CODE.failed]: "a mandatory rule is broken, or a stack's configuration is invalid",
+    [EXIT_CODE.usage]: "usage error: unknown option, missing value, unknown stack, nothing to check (nothing run)",
+  },
+} as const satisfies CommandSpec;
+
+function manifestSets(values: OptionValues<typeof POLICY_COMMAND.options>): ManifestSet[] {
+  if (values.dist !== undefined) {
+    if (values.stack !== undefined) throw new UsageError("--stack and --dist exclude each other: --dist checks every stack written under it");
+    const dist = resolve(values.dist);
+    if (!existsSync(dist) || !statSync(dist).isDirectory()) throw new UsageError(`no directory ${values.dist}`, "run npm run synth first, or give --dist the directory it wrote");
+    const sets = manifestsFromDist(dist, values.environment);
+    if (sets.length === 0) throw new UsageError(`no Kubernetes YAML under ${values.dist}`, "run npm run synth first");
+    return sets;
+  }
+  if (values.environment !== undefined) throw new UsageError("--environment only applies with --dist: a synthesized stack uses its own environment");
+  const projectDir = resolve(values.project ?? ".");
+  if (knownStacks(projectDir, values.stack ?? []).length === 0) throw new UsageError(`no Pulumi.<stack>.yaml in ${projectDir}`, "--project must be the directory holding the stack files");
+  return synthesizedStacks(projectDir, values.stack);
+}
+
 function main(): void {
-  const { values } = parseArgs({
-    options: {
-      stack: { type: "string", multiple: true },
-      dist: { type: "string" },
-      environment: { type: "string" },
-      project: { type: "string" },
-    },
-  });
+  const values = readCommandLine(POLICY_COMMAND);
   let sets: ManifestSet[];
   try {
-    const projectDir = resolve(values.project ?? ".");
-    sets = values.dist !== undefined ? manifestsFromDist(resolve(values.dist), values.environment) : synthesizedStacks(projectDir, values.stack);
+    sets = manifestSets(values);
   } catch (error) {
-    console.error((error as Error).message);
-    process.exitCode = 2;
-    return;
-  }
-  if (sets.length === 0) {
-    console.error(values.dist !== undefined ? `no Kubernetes YAML under ${values.dist}; run npm run synth first` : "no stack files found");
-    process.exitCode = 2;
+    if (error instanceof UsageError) exitWithUsageError(POLICY_COMMAND.name, error);
+    if (error instanceof ManifestFileError) console.error(`${POLICY_COMMAND.name}: ${error.message}`);
+    else if (error instanceof StackConfigError) console.error(error.message);
+    else throw error;
+    process.exitCode = EXIT_CODE.failed;
     return;
   }
   const result = checkSets(sets);
   for (const line of result.lines) console.log(line);
   if (result.failed) {
     console.error("policy check failed: fix the mandatory violations above (rules: policies/README.md)");
-    process.exitCode = 1;
+    process.exitCode = EXIT_CODE.failed;
   }
 }
 

@@ -2,45 +2,50 @@
  * npm run preview -- --stack <name> [--save-plan <file>] [--out <file>] [--max-chars <n>] [--events <file>]
  *
  * Previews the stack and writes a Markdown report: to stdout and `reports/preview-<stack>.md` (sized
- * for a GitHub comment), the complete one to `reports/preview-<stack>.full.md`. Exit codes: 0 the
- * preview ran, 2 it failed (the report says why), 3 the stack is locked, 64 bad usage, 130 interrupted.
+ * for a GitHub comment), the complete one to `reports/preview-<stack>.full.md`. Exit codes (`--help`;
+ * README.md, "Commands"): 0 the preview ran, 2 it failed (the report says why), 3 the stack is locked,
+ * 64 bad usage, 130 interrupted.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
 import { execFileSync } from "node:child_process";
 import { renderPreviewMarkdown } from "../release/markdown-report.js";
 import { exportableEvents, previewStack } from "../release/preview.js";
 import { EXIT, openStack, ReleaseError, secretConfigValues } from "../release/stack-access.js";
+import { EXIT_CODE, exitOnUsageError, knownStacks, positiveInteger, readCommandLine, type CommandSpec } from "./command-line.js";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
+const PREVIEW_COMMAND = {
+  name: "preview",
+  summary: `Previews the stack and writes a Markdown report: to stdout and reports/preview-<stack>.md (sized
+for a GitHub comment), the complete one to reports/preview-<stack>.full.md.`,
+  options: {
+    stack: { type: "string", required: true, value: "<name>", description: "the stack to preview (a Pulumi.<name>.yaml)" },
+    "save-plan": { type: "string", value: "<file>", description: "also save the update plan, for npm run deploy -- --plan <file>" },
+    out: { type: "string", value: "<file>", description: "the report's path (default: reports/preview-<stack>.md)" },
+    "max-chars": { type: "string", value: "<n>", description: "size limit of the report, in characters (default: 60000, fits a GitHub comment)" },
+    events: { type: "string", value: "<file>", description: "also write the engine events as JSON, secrets scrubbed" },
+    cwd: { type: "string", value: "<dir>", description: "the directory holding Pulumi.yaml (default: this repository)" },
+  },
+  exitCodes: {
+    [EXIT_CODE.ok]: "the preview ran",
+    [EXIT_CODE.unverified]: "the preview failed (the report says why), or an unexpected error",
+    [EXIT_CODE.locked]: "the stack is locked by another operation",
+    [EXIT_CODE.usage]: "usage error: unknown option, missing or bad value, unknown stack (nothing run)",
+    [EXIT_CODE.interrupted]: "interrupted (Ctrl-C): the preview was cancelled",
+  },
+} as const satisfies CommandSpec;
+
 async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: {
-      stack: { type: "string" },
-      "save-plan": { type: "string" },
-      out: { type: "string" },
-      "max-chars": { type: "string" },
-      events: { type: "string" },
-      cwd: { type: "string" },
-    },
-    strict: true,
-  });
+  const values = readCommandLine(PREVIEW_COMMAND);
   const stackName = values.stack;
-  if (stackName === undefined || stackName === "") {
-    console.error("usage: npm run preview -- --stack <name> [--save-plan <file>] [--out <file>] [--max-chars <n>]");
-    return EXIT.usage;
-  }
   const workDir = path.resolve(values.cwd ?? repoRoot);
+  exitOnUsageError(PREVIEW_COMMAND.name, () => knownStacks(workDir, [stackName], "--cwd"));
   const out = path.resolve(values.out ?? path.join(workDir, "reports", `preview-${stackName}.md`));
   const full = out.replace(/\.md$/, "") + ".full.md";
-  const maxChars = values["max-chars"] === undefined ? undefined : Number(values["max-chars"]);
-  if (maxChars !== undefined && !(maxChars > 0)) {
-    console.error(`--max-chars must be a positive number (got ${values["max-chars"]})`);
-    return EXIT.usage;
-  }
+  const maxChars = exitOnUsageError(PREVIEW_COMMAND.name, () => positiveInteger("max-chars", values["max-chars"]));
 
   const interrupt = new AbortController();
   process.once("SIGINT", () => {

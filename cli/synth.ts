@@ -1,11 +1,11 @@
 /**
  * `npm run synth [-- --stack <name>] [--out <dir>]`: validates every `Pulumi.<stack>.yaml` and writes
  * `dist/<stack>/…`. A stack with an invalid config writes nothing and makes the command exit 1, after
- * every stack was checked and every problem printed.
+ * every stack was checked and every problem printed. `--help` lists the options and exit codes.
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { parseArgs } from "node:util";
+import { EXIT_CODE, exitOnUsageError, knownStacks, readCommandLine, type CommandSpec } from "./command-line.js";
 import { StackConfigError } from "../config/config-error.js";
 import { resolveStackFile } from "../config/resolve-stack-config.js";
 import { listStackFiles, readProjectName } from "../config/stack-files.js";
@@ -53,11 +53,27 @@ export function runSynth(options: SynthOptions): SynthResult {
   return { written, errors };
 }
 
+export const SYNTH_COMMAND = {
+  name: "synth",
+  summary: `Validates every Pulumi.<stack>.yaml (or those named with --stack) and writes dist/<stack>/:
+kubernetes.yaml, prometheus-rules.yaml and grafana-dashboard.json. A stack with an invalid
+configuration writes nothing; every problem of every stack is printed. No cloud account, no cluster.`,
+  options: {
+    stack: { type: "string", multiple: true, value: "<name>", description: "only this stack (default: every Pulumi.<stack>.yaml)" },
+    out: { type: "string", value: "<dir>", description: "write under <dir>/<stack>/ (default: <project>/dist)" },
+    project: { type: "string", value: "<dir>", description: "the directory holding Pulumi.yaml (default: the current one)" },
+  },
+  exitCodes: {
+    [EXIT_CODE.ok]: "every stack was written",
+    [EXIT_CODE.failed]: "a stack's configuration is invalid (nothing is written for it; the others are)",
+    [EXIT_CODE.usage]: "usage error: unknown option, missing value, unknown stack, no Pulumi.yaml (nothing run)",
+  },
+} as const satisfies CommandSpec;
+
 function main(): void {
-  const { values } = parseArgs({
-    options: { stack: { type: "string", multiple: true }, out: { type: "string" }, project: { type: "string" } },
-  });
+  const values = readCommandLine(SYNTH_COMMAND);
   const projectDir = resolve(values.project ?? ".");
+  exitOnUsageError(SYNTH_COMMAND.name, () => knownStacks(projectDir, values.stack ?? []));
   const result = runSynth({
     projectDir,
     outDir: resolve(values.out ?? join(projectDir, "dist")),
@@ -65,7 +81,7 @@ function main(): void {
   });
   for (const path of result.written) console.log(`wrote ${path}`);
   for (const error of result.errors) console.error(error);
-  if (result.errors.length > 0) process.exitCode = 1;
+  if (result.errors.length > 0) process.exitCode = EXIT_CODE.failed;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) main();
