@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh clone on a fresh Debian machine (run as root, or with sudo rights):
 #   1. what the tests need: promtool, PostgreSQL, shellcheck, an S3 server and client (apt, PyPI),
-#      actionlint (Go module proxy, cached)
+#      containerd, runc, CNI plugins, iptables (apt: the cluster's real node), actionlint (Go module proxy, cached)
 #   2. the fast suite: lint, type-check, API report, unit tests (incl. promtool rule tests)
 #   3. the real tools (Pulumi CLI, Kubernetes provider, control plane), built from Go modules, cached
 #   4. a local cluster, the end-to-end suites against it, and the cluster stopped again even on failure
@@ -14,6 +14,7 @@ step() { printf '\n==> %s\n' "$*"; }
 step "system packages"
 bash scripts/ci/install-promtool.sh
 bash scripts/e2e/install-backup-deps.sh
+bash scripts/cluster/install-node-deps.sh
 bash scripts/ci/install-actionlint.sh
 
 rm -f reports/vitest-*.json
