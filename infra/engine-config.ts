@@ -50,7 +50,15 @@ function readSecretValues(project: string): Partial<Record<SecretConfigKey, stri
 export const REQUIRED_SECRETS: readonly SecretConfigKey[] = ["jwtSecret", "encryptionKey", "csrfSecret", "dbPassword"];
 
 /**
- * The seed's validateConfig rules on secret values. Messages never include a value, only its length.
+ * The minimum length of every secret config value. A shorter value is refused: it is guessable, and
+ * the release tool could not keep it out of reports, logs and notifications without garbling them
+ * (it scrubs every secret value from what it prints, release/secret-mask.ts).
+ */
+export const MIN_SECRET_LENGTH = 8;
+
+/**
+ * The seed's validateConfig rules on secret values, and a minimum length for every secret key.
+ * Messages never include a value, only its length.
  */
 export function secretValueProblems(
   environment: Environment,
@@ -72,6 +80,14 @@ export function secretValueProblems(
   const backupKey = values.backupEncryptionKey;
   if (backupEnabled && backupKey !== undefined && backupKey.length < 32) {
     problem("backupEncryptionKey", `must be at least 32 characters when set (it has ${backupKey.length})`);
+  }
+  // Every secret, where no stricter rule above already refused it.
+  for (const key of SECRET_CONFIG_KEYS) {
+    const value = values[key];
+    const named = problems.some((p) => p.key === `${where.project}:${key}`);
+    if (!named && value !== undefined && value !== "" && value.length < MIN_SECRET_LENGTH) {
+      problem(key, `must be at least ${MIN_SECRET_LENGTH} characters, like every secret (it has ${value.length}): a shorter one is guessable and cannot be kept out of logs`);
+    }
   }
   return problems;
 }

@@ -33,16 +33,19 @@ const MAX_FAILURE_CHARS = 600;
 
 /**
  * The Slack message for a deploy. It names the stack, the revision, the image and what failed; the
- * failure text is scrubbed of the stack's secret values and cut short, and nothing else of the
- * config is included.
+ * failure text is scrubbed of the secret values (then cut short), the whole message scrubbed again,
+ * and nothing else of the config is included.
  */
 export function buildSlackMessage(notice: DeployNotice, secretValues: readonly string[] = []): SlackMessage {
+  const scrub = (text: string): string => scrubSecretValues(text, secretValues);
   const lines = [
     `*go-service* \`${notice.stack}\` ${HEADLINE[notice.outcome]} in ${notice.durationSeconds}s`,
     `release: \`${notice.sha.slice(0, 12)}\` image \`${notice.image}\``,
   ];
   if (notice.failure !== undefined) {
-    const failure = notice.failure.length > MAX_FAILURE_CHARS ? `${notice.failure.slice(0, MAX_FAILURE_CHARS)}…` : notice.failure;
+    // Scrubbed before it is cut: a cut through a secret would leave its start, which no scrub finds.
+    const scrubbed = scrub(notice.failure);
+    const failure = scrubbed.length > MAX_FAILURE_CHARS ? `${scrubbed.slice(0, MAX_FAILURE_CHARS)}…` : scrubbed;
     lines.push(`what failed: ${failure.replace(/```/g, "'''")}`);
   }
   if (notice.rolledBackTo !== undefined) {
@@ -52,7 +55,7 @@ export function buildSlackMessage(notice: DeployNotice, secretValues: readonly s
     lines.push("the stack is NOT back to a verified release: look at it now");
   }
   if (notice.runUrl !== undefined) lines.push(`<${notice.runUrl}|CI run>`);
-  return { text: scrubSecretValues(lines.join("\n"), secretValues) };
+  return { text: scrub(lines.join("\n")) };
 }
 
 /**

@@ -55,27 +55,77 @@ export function isSecretProperty(type: string, path: readonly (string | number)[
 }
 
 /**
- * Shorter values are left alone: scrubbing "true" or "app" out of a report would garble it, and a
- * secret that short is rejected by the config rules anyway.
+ * The forms a secret value takes in text that leaves the process: as it is, in base64 (with and
+ * without padding: a Kubernetes Secret's `data`, a JSON dump of it) and JSON-escaped (inside a JSON
+ * string, quotes and backslashes escaped).
  */
-const MIN_SCRUBBED_LENGTH = 6;
+export function secretForms(value: string): string[] {
+  if (value === "") return [];
+  const base64 = Buffer.from(value, "utf8").toString("base64");
+  return [...new Set([value, base64, base64.replace(/=+$/, ""), JSON.stringify(value).slice(1, -1)])].filter((form) => form !== "");
+}
+
+/** What replaces a whole text that still held a secret after scrubbing (a value overlapping the mark itself). */
+export const WITHHELD_TEXT = "[text withheld: it contained a secret value]";
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
 
 /**
- * `text` with every occurrence of each secret value (and of its base64 and JSON-escaped forms, as they
- * would appear in a Secret's `data` or in a JSON dump) replaced by `[secret]`.
+ * `text` with every occurrence of each secret value, in each of its {@link secretForms}, replaced by
+ * `[secret]`, whatever the value's length: the program refuses secrets shorter than 8 characters
+ * (`MIN_SECRET_LENGTH`, infra/engine-config.ts), but a release re-applied from history may predate
+ * that rule, and a short secret garbling a report is better than a short secret in it. One pass, longest form first (a
+ * secret containing another is replaced whole); in the unlikely case that a form is still found
+ * afterwards (a value overlapping the mark), the whole text is withheld.
  */
 export function scrubSecretValues(text: string, secretValues: readonly string[]): string {
-  const needles = new Set<string>();
-  for (const value of secretValues) {
-    if (value.length < MIN_SCRUBBED_LENGTH) continue;
-    needles.add(value);
-    needles.add(Buffer.from(value, "utf8").toString("base64"));
-    needles.add(JSON.stringify(value).slice(1, -1));
+  const needles = [...new Set(secretValues.flatMap(secretForms))].sort((a, b) => b.length - a.length);
+  if (needles.length === 0 || text === "") return text;
+  const out = text.replace(new RegExp(needles.map(escapeRegExp).join("|"), "g"), SECRET_MARK);
+  return needles.some((needle) => out.includes(needle)) ? WITHHELD_TEXT : out;
+}
+
+/**
+ * The secret values to keep out of everything that leaves the process: the stack's current secret
+ * config and, once a rollback reads it, the secret config of the release being re-applied (they
+ * differ after a rotation). The values are held privately, never enumerable, so a scrubber passed
+ * around or serialized does not carry them.
+ */
+export class SecretScrubber {
+  readonly #values = new Set<string>();
+
+  constructor(values: Iterable<string> = []) {
+    this.add(values);
   }
-  let out = text;
-  // Longest first, so a secret that contains another is replaced whole.
-  for (const needle of [...needles].sort((a, b) => b.length - a.length)) {
-    if (needle.length >= MIN_SCRUBBED_LENGTH) out = out.split(needle).join(SECRET_MARK);
+
+  /** Adds secret values (empty strings are ignored). */
+  add(values: Iterable<string>): void {
+    for (const value of values) if (value !== "") this.#values.add(value);
   }
-  return out;
+
+  /** How many distinct values are held. */
+  get size(): number {
+    return this.#values.size;
+  }
+
+  /** `text` scrubbed of every value held, in every form. */
+  scrub(text: string): string {
+    return scrubSecretValues(text, [...this.#values]);
+  }
+
+  /** A deep copy of `value` with every string in it scrubbed (for results built from engine and CLI text). */
+  scrubDeep<T>(value: T): T {
+    if (typeof value === "string") return this.scrub(value) as T;
+    if (Array.isArray(value)) return value.map((item: unknown) => this.scrubDeep(item)) as T;
+    if (value !== null && typeof value === "object") {
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, this.scrubDeep(v)])) as T;
+    }
+    return value;
+  }
+
+  toJSON(): string {
+    return `SecretScrubber(${this.size} values)`;
+  }
 }

@@ -44,6 +44,13 @@ describe("buildSlackMessage", () => {
     expect(text).toContain("JWT_SECRET=[secret] data=[secret]");
   });
 
+  it("scrubs a failure before cutting it: a secret across the cut leaves not even its start", () => {
+    const failure = `${"x".repeat(590)}${SECRET} and more`;
+    const text = buildSlackMessage({ ...base, outcome: "failed", failure }, [SECRET]).text;
+    expect(text).not.toContain(SECRET.slice(0, 10));
+    expect(text).toContain(`what failed: ${"x".repeat(590)}[secret]`);
+  });
+
   it("cuts a long failure short", () => {
     const text = buildSlackMessage({ ...base, outcome: "failed", failure: "x".repeat(5000) }).text;
     expect(text.length).toBeLessThan(1000);
