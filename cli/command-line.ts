@@ -11,7 +11,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { listStackFiles } from "../config/stack-files.js";
+import { listStackFiles, readProjectName } from "../config/stack-files.js";
 
 /**
  * Exit codes, the same for every command (README.md, "Commands"). They keep the deploy's historical
@@ -203,6 +203,11 @@ export function helpText(spec: CommandSpec): string {
 export function knownStacks(projectDir: string, wanted: readonly string[] = [], directoryOption = "--project"): string[] {
   if (!existsSync(join(projectDir, "Pulumi.yaml"))) {
     throw new UsageError(`no Pulumi.yaml in ${projectDir}`, `${directoryOption} must be the directory holding Pulumi.yaml`);
+  }
+  try {
+    readProjectName(projectDir);
+  } catch (error) {
+    throw new UsageError(`${join(projectDir, "Pulumi.yaml")}: ${((error as Error).message.split("\n")[0] ?? "").replace(`${join(projectDir, "Pulumi.yaml")}: `, "")}`, `fix it, or give ${directoryOption} another project`);
   }
   const stacks = listStackFiles(projectDir).map((file) => file.stack);
   for (const stack of wanted) {
