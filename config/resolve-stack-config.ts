@@ -189,6 +189,16 @@ export function resolveStackConfig(block: ConfigBlock, options: ResolveOptions):
     if (!fullKey.startsWith(prefix)) continue; // Other namespaces (aws:, kubernetes:) belong to their providers.
     const key = fullKey.slice(prefix.length);
     const secure = isObject(value) && "secure" in value;
+    const head = key.split(/[.[]/)[0] ?? key;
+    if (head !== key && knownKeysAt([]).includes(head)) {
+      // `pulumi config set go-service:a.b v` without --path writes the literal key "go-service:a.b".
+      problems.push({
+        file: options.file,
+        key: fullKey,
+        message: `is not a known key; it looks like a nested key set without --path: run pulumi config rm '${fullKey}', then pulumi config set --path${secure ? " --secret" : ""} '${fullKey}' <value>`,
+      });
+      continue;
+    }
     if ((SECRET_CONFIG_KEYS as readonly string[]).includes(key)) {
       if (!secure && !(isObject(value) && value.secret === true)) {
         problems.push({

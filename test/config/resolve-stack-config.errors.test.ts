@@ -18,6 +18,24 @@ const BAD_CONFIGS: ReadonlyArray<readonly [string, string, string, string]> = [
   ["port out of range", withKey("server", { port: 70000 }), "go-service:server.port", "must be 1 to 65535"],
   ["unknown top-level key", withKey("replcias", 3), "go-service:replcias", 'is not a known key; did you mean "replicas"?'],
   ["unknown nested key", withKey("database", { sslmode: "require" }), "go-service:database.sslmode", 'is not a known key; did you mean "sslMode"?'],
+  [
+    "nested key set without --path",
+    withKey("kubernetes.kubeconfig", "~/.kube/config"),
+    "go-service:kubernetes.kubeconfig",
+    "is not a known key; it looks like a nested key set without --path: run pulumi config rm 'go-service:kubernetes.kubeconfig', then pulumi config set --path 'go-service:kubernetes.kubeconfig' <value>",
+  ],
+  [
+    "list item set without --path",
+    withKey("ingress.hosts[0]", "api.example.com"),
+    "go-service:ingress.hosts[0]",
+    "is not a known key; it looks like a nested key set without --path: run pulumi config rm 'go-service:ingress.hosts[0]', then pulumi config set --path 'go-service:ingress.hosts[0]' <value>",
+  ],
+  [
+    "nested secret set without --path",
+    withKey("backup.encryptionKey", { secure: "v1:Zm9vYmFyYmF6cXV4" }),
+    "go-service:backup.encryptionKey",
+    "is not a known key; it looks like a nested key set without --path: run pulumi config rm 'go-service:backup.encryptionKey', then pulumi config set --path --secret 'go-service:backup.encryptionKey' <value>",
+  ],
   ["missing image", without("image"), "go-service:image", "is required: the container image, e.g. registry.example.com/myapp@sha256:<digest> or :v1.2.3"],
   [
     "latest in production",
