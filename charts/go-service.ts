@@ -2,9 +2,9 @@ import { createHash } from "node:crypto";
 import { ApiObject, Duration, JsonPatch, Size } from "cdk8s";
 import * as kplus from "cdk8s-plus-28";
 import { Construct } from "constructs";
-import { DEFAULT_SECRET_KEYS, ENVIRONMENT_DEFAULTS, SEED_PROBES, type Environment, type EnvironmentDefaults } from "../config/environment-defaults.js";
+import { COMMON_DEFAULTS, DEFAULT_SECRET_KEYS, ENVIRONMENT_DEFAULTS, SEED_PROBES, type Environment, type EnvironmentDefaults } from "../config/environment-defaults.js";
 import { durationSeconds, goMemLimit } from "../config/quantities.js";
-import { dnsLabelProblem, hostProblem, isPinnedImage, parseImage } from "../config/validators.js";
+import { dnsLabelProblem, hostProblem, imageReferenceProblem, isPinnedImage, parseImage, productionRules, workerIngressProblem } from "../config/validators.js";
 import { addFinalJsonPatch } from "./raw-json-patch.js";
 import { AutoscaledReplicas, Replicas } from "./replicas.js";
 import { ServiceNetworkPolicy, type ServiceNetworkPolicyOptions } from "./service-network-policy.js";
@@ -149,58 +149,53 @@ export class GoService extends Construct {
   constructor(scope: Construct, id: string, props: GoServiceProps) {
     super(scope, id);
     validate(props);
-    const role = props.role ?? "api";
-    const api = role === "api";
-    this.role = role;
     const defaults = ENVIRONMENT_DEFAULTS[props.environment];
     this.name = props.name;
+    this.role = props.role ?? COMMON_DEFAULTS.role;
     this.settings = props.settings ?? defaults;
     this.resources = props.resources ?? defaults.resources;
-    this.replicas =
-      props.replicas ??
-      (defaults.autoscaling.enabled
-        ? Replicas.autoscale({ min: defaults.autoscaling.minReplicas, max: defaults.autoscaling.maxReplicas })
-        : Replicas.fixed(defaults.replicas));
-    const image = parseImage(props.image);
-    const version = image?.tag ?? image?.digest?.slice("sha256:".length, "sha256:".length + 12) ?? "unknown";
+    this.replicas = props.replicas ?? defaultReplicas(defaults);
     this.selectorLabels = { "app.kubernetes.io/name": props.name, "app.kubernetes.io/instance": props.name };
     this.labels = {
       ...this.selectorLabels,
-      "app.kubernetes.io/component": role,
+      "app.kubernetes.io/component": this.role,
       "app.kubernetes.io/managed-by": "go-service-stack",
       "app.kubernetes.io/environment": props.environment,
       ...(props.labels ?? {}),
     };
-    const metadata = (name: string) => ({ name, labels: { ...this.labels } });
-    // The version label changes with every image: only the Deployment and its pods carry it, so a
-    // release is one Deployment update in the preview, not a relabelling of every object.
-    const versioned = { ...this.labels, "app.kubernetes.io/version": version };
 
     const configData = configMapData(props.environment, this.settings);
     this.configChecksum = createHash("sha256").update(JSON.stringify(configData)).digest("hex");
-    this.configMap = new kplus.ConfigMap(this, "config", { metadata: metadata(`${props.name}-config`), data: configData });
+    this.configMap = new kplus.ConfigMap(this, "config", { metadata: this.metadata(`${props.name}-config`), data: configData });
+    this.serviceAccount = new kplus.ServiceAccount(this, "service-account", { metadata: this.metadata(props.name), automountToken: false });
+    this.deployment = this.createDeployment(props);
+    this.service = this.createService();
+    this.addScaling();
+    if (props.ingress !== undefined) this.addIngress(props.name, props.ingress, this.metadata(props.name));
+    if (props.networkPolicy !== false) this.addNetworkPolicy(props.networkPolicy);
+  }
 
-    this.serviceAccount = new kplus.ServiceAccount(this, "service-account", {
-      metadata: metadata(props.name),
-      automountToken: false,
-    });
+  private get serves(): boolean {
+    return this.role === "api";
+  }
 
-    const secrets = props.secrets ?? { name: `${props.name}-secrets`, keys: DEFAULT_SECRET_KEYS };
-    const secret = kplus.Secret.fromSecretName(this, "secret", secrets.name);
-    const secretEnv = (key: string) => kplus.EnvValue.fromSecretValue({ secret, key }, { optional: false });
+  private metadata(name: string): { name: string; labels: Record<string, string> } {
+    return { name, labels: { ...this.labels } };
+  }
 
-    const preStop = props.preStopSleepSeconds ?? 5;
+  /** The Deployment, its pod template and its one container. */
+  private createDeployment(props: GoServiceProps): kplus.Deployment {
+    const image = parseImage(props.image);
+    const version = image?.tag ?? image?.digest?.slice("sha256:".length, "sha256:".length + 12) ?? "unknown";
+    // The version label changes with every image: only the Deployment and its pods carry it, so a
+    // release is one Deployment update in the preview, not a relabelling of every object.
+    const versioned = { ...this.labels, "app.kubernetes.io/version": version };
+    const preStop = props.preStopSleepSeconds ?? COMMON_DEFAULTS.pod.preStopSleepSeconds;
     const shutdownSeconds = Math.ceil(durationSeconds(this.settings.server.shutdownTimeout));
-    const liveness = props.liveness ?? SEED_PROBES.liveness;
-    const readiness = props.readiness ?? SEED_PROBES.readiness;
-
-    this.deployment = new kplus.Deployment(this, "deployment", {
+    const deployment = new kplus.Deployment(this, "deployment", {
       metadata: { name: props.name, labels: { ...versioned } },
       select: false,
-      podMetadata: {
-        labels: { ...versioned },
-        annotations: { "checksum/config": this.configChecksum },
-      },
+      podMetadata: { labels: { ...versioned }, annotations: { "checksum/config": this.configChecksum } },
       replicas: this.replicas instanceof AutoscaledReplicas ? undefined : this.replicas.minPods,
       strategy: kplus.DeploymentStrategy.rollingUpdate({
         maxSurge: kplus.PercentOrAbsolute.absolute(1),
@@ -213,16 +208,23 @@ export class GoService extends Construct {
       securityContext: { ensureNonRoot: true, user: 1000, group: 1000, fsGroup: 1000 },
       containers: [],
     });
-    this.deployment.select(kplus.LabelSelector.of({ labels: { ...this.selectorLabels } }));
+    deployment.select(kplus.LabelSelector.of({ labels: { ...this.selectorLabels } }));
+    this.addAppContainer(deployment, props, image !== undefined && isPinnedImage(image));
+    this.patchPodSpec(deployment, preStop);
+    return deployment;
+  }
 
+  private addAppContainer(deployment: kplus.Deployment, props: GoServiceProps, pinned: boolean): void {
+    const secrets = props.secrets ?? { name: `${props.name}-secrets`, keys: DEFAULT_SECRET_KEYS };
+    const secret = kplus.Secret.fromSecretName(this, "secret", secrets.name);
+    const secretEnv = (key: string) => kplus.EnvValue.fromSecretValue({ secret, key }, { optional: false });
     const tmp = kplus.Volume.fromEmptyDir(this, "tmp-volume", READONLY_ROOT_VOLUME_TMP, { sizeLimit: Size.mebibytes(64) });
     const configVolume = kplus.Volume.fromConfigMap(this, "config-volume", this.configMap, { name: "config" });
-
-    this.deployment.addContainer({
+    deployment.addContainer({
       name: "app",
       image: props.image,
-      imagePullPolicy: image !== undefined && isPinnedImage(image) ? kplus.ImagePullPolicy.IF_NOT_PRESENT : kplus.ImagePullPolicy.ALWAYS,
-      ...(api ? { portNumber: this.settings.server.port } : {}),
+      imagePullPolicy: pinned ? kplus.ImagePullPolicy.IF_NOT_PRESENT : kplus.ImagePullPolicy.ALWAYS,
+      ...(this.serves ? { portNumber: this.settings.server.port } : {}),
       ports: [{ name: "metrics", number: this.settings.server.metricsPort, protocol: kplus.Protocol.TCP }],
       envFrom: [kplus.Env.fromConfigMap(this.configMap)],
       envVariables: {
@@ -233,10 +235,12 @@ export class GoService extends Construct {
         REDIS_PASSWORD: secretEnv(secrets.keys.redisPassword),
         // Rounded up to whole cores (the default divisor is 1). Without it Go sizes its scheduler by the node's cores, not the pod's quota, and gets throttled.
         GOMAXPROCS: kplus.EnvValue.fromResource(kplus.ResourceFieldPaths.CPU_LIMIT),
-        GOMEMLIMIT: kplus.EnvValue.fromValue(goMemLimit(this.resources.limits.memory, props.goMemLimitFraction ?? 0.9)),
+        GOMEMLIMIT: kplus.EnvValue.fromValue(
+          goMemLimit(this.resources.limits.memory, props.goMemLimitFraction ?? COMMON_DEFAULTS.pod.goMemLimitFraction),
+        ),
       },
-      liveness: httpProbe(liveness),
-      readiness: httpProbe(readiness),
+      liveness: httpProbe(props.liveness ?? SEED_PROBES.liveness),
+      readiness: httpProbe(props.readiness ?? SEED_PROBES.readiness),
       securityContext: {
         ensureNonRoot: true,
         user: 1000,
@@ -252,13 +256,16 @@ export class GoService extends Construct {
         { path: "/app/config", volume: configVolume, readOnly: true },
       ],
     });
+  }
 
+  /** What cdk8s-plus cannot express: named ports, exact quantities, preStop sleep, spreading. */
+  private patchPodSpec(deployment: kplus.Deployment, preStop: number): void {
     const container = "/spec/template/spec/containers/0";
-    const probePort = api ? "http" : "metrics";
+    const probePort = this.serves ? "http" : "metrics";
     addFinalJsonPatch(
-      ApiObject.of(this.deployment),
+      ApiObject.of(deployment),
       // Named ports: probes and the Service target names, so a port change is one edit.
-      ...(api ? [JsonPatch.replace(`${container}/ports/0`, { name: "http", containerPort: this.settings.server.port, protocol: "TCP" })] : []),
+      ...(this.serves ? [JsonPatch.replace(`${container}/ports/0`, { name: "http", containerPort: this.settings.server.port, protocol: "TCP" })] : []),
       JsonPatch.add(`${container}/livenessProbe/httpGet/port`, probePort),
       JsonPatch.add(`${container}/readinessProbe/httpGet/port`, probePort),
       // No startup probe: the liveness probe's initial delay already covers start-up (seed values).
@@ -290,9 +297,13 @@ export class GoService extends Construct {
         },
       ]),
     );
+  }
 
-    this.service = new kplus.Service(this, "service", {
-      metadata: metadata(props.name),
+  /** ClusterIP Service: `http` (port 80) for an api, and `metrics` for the ServiceMonitor. */
+  private createService(): kplus.Service {
+    const api = this.serves;
+    const service = new kplus.Service(this, "service", {
+      metadata: this.metadata(this.name),
       type: kplus.ServiceType.CLUSTER_IP,
       selector: this.deployment,
       ports: [
@@ -301,15 +312,19 @@ export class GoService extends Construct {
       ],
     });
     addFinalJsonPatch(
-      ApiObject.of(this.service),
+      ApiObject.of(service),
       ...(api ? [JsonPatch.add("/spec/ports/0/targetPort", "http"), JsonPatch.add("/spec/ports/1/targetPort", "metrics")] : [JsonPatch.add("/spec/ports/0/targetPort", "metrics")]),
       JsonPatch.replace("/spec/selector", { ...this.selectorLabels }),
       JsonPatch.remove("/spec/externalIPs"),
     );
+    return service;
+  }
 
+  /** The HPA when autoscaled, and a PodDisruptionBudget whenever more than one pod can run. */
+  private addScaling(): void {
     if (this.replicas instanceof AutoscaledReplicas) {
       new kplus.HorizontalPodAutoscaler(this, "hpa", {
-        metadata: metadata(props.name),
+        metadata: this.metadata(this.name),
         target: this.deployment,
         minReplicas: this.replicas.min,
         maxReplicas: this.replicas.max,
@@ -319,35 +334,32 @@ export class GoService extends Construct {
         ],
       });
     }
-
     if (this.replicas.maxPods > 1) {
       new kplus.k8s.KubePodDisruptionBudget(this, "pdb", {
-        metadata: metadata(props.name),
+        metadata: this.metadata(this.name),
         spec: { maxUnavailable: kplus.k8s.IntOrString.fromNumber(1), selector: { matchLabels: { ...this.selectorLabels } } },
       });
     }
+  }
 
-    if (props.ingress !== undefined) this.addIngress(props.name, props.ingress, metadata(props.name));
-
-    if (props.networkPolicy !== false) {
-      new ServiceNetworkPolicy(this, "network-policy", {
-        ...(props.networkPolicy ?? {}),
-        name: props.name,
-        labels: this.labels,
-        podSelector: this.selectorLabels,
-        ...(api ? { httpPort: this.settings.server.port } : {}),
-        metricsPort: this.settings.server.metricsPort,
-        databasePort: this.settings.database.port,
-        redisPort: Number(this.settings.redis.addr.split(":").pop()),
-      });
-    }
+  private addNetworkPolicy(options: ServiceNetworkPolicyOptions | undefined): void {
+    new ServiceNetworkPolicy(this, "network-policy", {
+      ...(options ?? {}),
+      name: this.name,
+      labels: this.labels,
+      podSelector: this.selectorLabels,
+      ...(this.serves ? { httpPort: this.settings.server.port } : {}),
+      metricsPort: this.settings.server.metricsPort,
+      databasePort: this.settings.database.port,
+      redisPort: Number(this.settings.redis.addr.split(":").pop()),
+    });
   }
 
   private addIngress(name: string, ingress: IngressSettings, metadata: { name: string; labels: Record<string, string> }): void {
     const rpm = this.settings.security.rateLimitPerMinute;
     const origins = this.settings.security.corsAllowedOrigins;
     const annotations: Record<string, string> = {
-      "cert-manager.io/cluster-issuer": ingress.clusterIssuer ?? "letsencrypt-prod",
+      "cert-manager.io/cluster-issuer": ingress.clusterIssuer ?? COMMON_DEFAULTS.ingress.clusterIssuer,
       "nginx.ingress.kubernetes.io/ssl-redirect": "true",
       // ingress-nginx's real annotations; the seed's "rate-limit"/"rate-limit-window" do not exist.
       "nginx.ingress.kubernetes.io/limit-rpm": String(rpm),
@@ -362,7 +374,7 @@ export class GoService extends Construct {
     new kplus.k8s.KubeIngress(this, "ingress", {
       metadata: { ...metadata, annotations },
       spec: {
-        ingressClassName: ingress.className ?? "nginx",
+        ingressClassName: ingress.className ?? COMMON_DEFAULTS.ingress.className,
         tls: [{ hosts: [...ingress.hosts], secretName: ingress.tlsSecretName ?? `${name}-tls` }],
         rules: ingress.hosts.map((host) => ({
           host,
@@ -373,6 +385,12 @@ export class GoService extends Construct {
       },
     });
   }
+}
+
+function defaultReplicas(defaults: EnvironmentDefaults): Replicas {
+  return defaults.autoscaling.enabled
+    ? Replicas.autoscale({ min: defaults.autoscaling.minReplicas, max: defaults.autoscaling.maxReplicas })
+    : Replicas.fixed(defaults.replicas);
 }
 
 function httpProbe(settings: ProbeSettings): kplus.Probe {
@@ -417,24 +435,19 @@ export function configMapData(environment: Environment, settings: AppSettings): 
 }
 
 function validate(props: GoServiceProps): void {
+  // The same rules the stack schema applies (config/validators.ts), worded for props instead of keys.
   const problems: string[] = [];
-  const nameProblem = dnsLabelProblem(props.name);
-  if (nameProblem !== undefined) problems.push(`name "${props.name}" ${nameProblem}`);
-  const image = parseImage(props.image);
-  if (image === undefined) problems.push(`image "${props.image}" is not an image reference; use registry/repository:tag or @sha256:<digest>`);
-  else if (props.environment === "production" && !isPinnedImage(image)) {
-    problems.push(`image "${props.image}" must be pinned in production; use a digest or a release tag`);
-  }
-  if (props.environment === "production" && props.replicas !== undefined && props.replicas.minPods < 2) {
-    problems.push("replicas must keep at least 2 pods in production; use Replicas.fixed(2) or Replicas.autoscale({ min: 2, … })");
-  }
-  for (const host of props.ingress?.hosts ?? []) {
-    const reason = hostProblem(host);
-    if (reason !== undefined) problems.push(`ingress host "${host}" ${reason}`);
-  }
+  const prop = (name: string, reason: string | undefined): void => {
+    if (reason !== undefined) problems.push(`${name} ${reason}`);
+  };
+  prop(`name "${props.name}"`, dnsLabelProblem(props.name));
+  prop(`image "${props.image}"`, imageReferenceProblem(props.image));
+  prop("image", productionRules.image(props.environment, props.image));
+  if (props.replicas !== undefined) prop("replicas", productionRules.minimumPods(props.environment, props.replicas.minPods));
+  for (const host of props.ingress?.hosts ?? []) prop(`ingress host "${host}"`, hostProblem(host));
   if (props.ingress !== undefined && props.ingress.hosts.length === 0) problems.push("ingress.hosts must list at least one host");
-  if (props.role === "worker" && props.ingress !== undefined) problems.push('a worker serves no HTTP traffic: remove ingress, or use role: "api"');
-  const fraction = props.goMemLimitFraction ?? 0.9;
+  prop("ingress", workerIngressProblem(props.role, props.ingress !== undefined));
+  const fraction = props.goMemLimitFraction ?? COMMON_DEFAULTS.pod.goMemLimitFraction;
   if (!(fraction > 0 && fraction <= 1)) problems.push(`goMemLimitFraction must be in (0, 1] (got ${fraction})`);
   if (problems.length > 0) throw new Error(`GoService "${props.name}": ${problems.join("; ")}`);
 }

@@ -1,7 +1,7 @@
 import { Chart, Duration, JsonPatch, type ChartProps } from "cdk8s";
 import * as kplus from "cdk8s-plus-28";
 import type { Construct } from "constructs";
-import type { ObservabilityProps } from "../alerts/observability-props.js";
+import { resolveObservabilityProps, type ResolvedObservability } from "../alerts/observability-props.js";
 import type { StackConfig } from "../config/schema.js";
 import { memoryBytes } from "../config/quantities.js";
 import { BackupCronJob } from "./backup/backup-cron-job.js";
@@ -41,8 +41,8 @@ export class ServiceStackChart extends Chart {
   readonly service: GoService;
   /** The config the chart was built from. */
   readonly config: StackConfig;
-  /** The one set of props the alerts, the ServiceMonitor and the dashboard are built from. */
-  readonly observability: ObservabilityProps;
+  /** The observability model, resolved once: the alerts, the ServiceMonitor and the dashboard are all built from it. */
+  readonly observability: ResolvedObservability;
   /** The dashboard ConfigMap (its `dashboardUid` is a stack output). */
   readonly dashboard: GrafanaDashboardConfigMap;
   /** The alert and recording rules. */
@@ -101,7 +101,7 @@ export class ServiceStackChart extends Chart {
 
     if (config.backup.enabled) this.backup = this.addBackups(config, props.secretKeys ?? []);
 
-    this.observability = {
+    this.observability = resolveObservabilityProps({
       serviceName: config.name,
       namespace: config.namespace,
       environment: config.environment,
@@ -114,7 +114,7 @@ export class ServiceStackChart extends Chart {
             backupScheduleInterval: Duration.minutes(longestIntervalMinutes(parseCronSchedule(config.backup.schedule))),
           }
         : {}),
-    };
+    });
     new ServiceMonitor(this, "service-monitor", { ...this.observability, serviceSelectorLabels: this.service.selectorLabels });
     this.prometheusRule = new PrometheusRule(this, "prometheus-rule", this.observability);
     this.dashboard = new GrafanaDashboardConfigMap(this, "dashboard", this.observability);

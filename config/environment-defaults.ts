@@ -189,3 +189,118 @@ export const DEFAULT_SECRET_KEYS = {
   redisPassword: "redis-password",
   backupEncryptionKey: "backup-encryption-key",
 } as const;
+
+/**
+ * Defaults that are the same in every environment: the one home of each, read by the stack schema's
+ * resolution (`resolveStackConfig`) and by the constructs' own defaults (`GoService`, `BackupCronJob`,
+ * `RestoreCheckCronJob`, `BackupBucket`), so a stack and a construct used directly cannot disagree.
+ */
+export const COMMON_DEFAULTS = {
+  /** @default "myapp" - the seed's service name */
+  name: "myapp",
+  /** @default "api" */
+  role: "api",
+  ingress: {
+    /** @default "nginx" */
+    className: "nginx",
+    /** @default "letsencrypt-prod" */
+    clusterIssuer: "letsencrypt-prod",
+  },
+  networkPolicy: {
+    /** @default true */
+    enabled: true,
+    /** @default "ingress-nginx" */
+    ingressControllerNamespace: "ingress-nginx",
+    /** @default "monitoring" */
+    monitoringNamespace: "monitoring",
+    /** @default ["0.0.0.0/0"] - any address, on the database port only; narrow it to the database's CIDR */
+    databaseCidrs: ["0.0.0.0/0"],
+    /** @default ["0.0.0.0/0"] - any address, on the Redis port only */
+    redisCidrs: ["0.0.0.0/0"],
+  },
+  pod: {
+    /**
+     * UID and GID the containers run as. A high ID that no node user has: on common node images UID 1000
+     * is the first login user (often with sudo), and a container escape as 1000 would act as that user.
+     * The seed's 1000 is one setting away (`pod.runAsUser: 1000`).
+     * @default 10001
+     */
+    runAsUser: 10001,
+    /** Seconds the pod keeps serving after deletion starts, while endpoints stop routing to it. @default 5 */
+    preStopSleepSeconds: 5,
+    /** Share of the memory limit given to the Go runtime as GOMEMLIMIT. @default 0.9 */
+    goMemLimitFraction: 0.9,
+    /** Size limit of the service's `/tmp` emptyDir. @default "64Mi" */
+    tmpSizeLimit: "64Mi",
+    /**
+     * Ephemeral storage of the service container: `/tmp` plus the container's logs (the kubelet rotates
+     * them at 10Mi × 5 by default) and a margin.
+     * @default - request 128Mi, limit 256Mi
+     */
+    ephemeralStorage: { request: "128Mi", limit: "256Mi" },
+  },
+  backup: {
+    /** @default "db-backup" */
+    cronJobName: "db-backup",
+    /** @default "db-restore-check" */
+    restoreCheckName: "db-restore-check",
+    /** Key prefix of the backups in the bucket (the seed writes `backups/YYYY/MM/DD/…`). @default "backups" */
+    prefix: "backups",
+    /** @default "0 2 * * *" - every day at 02:00 */
+    schedule: "0 2 * * *",
+    /** @default "0 4 * * 0" - Sundays at 04:00, after the night's backup */
+    restoreCheckSchedule: "0 4 * * 0",
+    /** @default "Etc/UTC" */
+    timeZone: "Etc/UTC",
+    /** @default true */
+    createBucket: true,
+    /** @default "kms" */
+    encryption: "kms",
+    /** Days a backup is kept (seed: 30). @default 30 */
+    retentionDays: 30,
+    /** Days an overwritten or deleted backup version is kept. @default 7 */
+    noncurrentVersionExpirationDays: 7,
+    /** @default 1 */
+    abortIncompleteMultipartUploadDays: 1,
+    /** PostgreSQL port the jobs connect to. @default 5432 */
+    databasePort: 5432,
+    /** @default "require" */
+    databaseSslMode: "require",
+    /** How late a missed backup may still start, in seconds. @default 3600 */
+    startingDeadlineSeconds: 3600,
+    /** How long a backup may run, in seconds. @default 7200 */
+    activeDeadlineSeconds: 7200,
+    /** @default 1 */
+    backoffLimit: 1,
+    /** @default 3 */
+    successfulJobsRetained: 3,
+    /** @default 3 */
+    failedJobsRetained: 3,
+    /** Scratch volume for the dump (twice the dump when encrypting client-side). @default "10Gi" */
+    scratchSpace: "10Gi",
+    /** @default - CPU 100m request / 1 limit, memory 256Mi request / 1Gi limit */
+    resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "1", memory: "1Gi" } },
+    /** Ephemeral storage beyond the scratch volume: the job's logs and the container's writable layer. @default "64Mi" */
+    ephemeralStorageOverhead: "64Mi",
+  },
+  restoreCheck: {
+    /** @default "restore_check" */
+    targetDatabase: "restore_check",
+    /** @default 3600 */
+    startingDeadlineSeconds: 3600,
+    /** @default 3600 - or 10800 with a full restore */
+    activeDeadlineSeconds: 3600,
+    /** @default 10800 */
+    fullRestoreActiveDeadlineSeconds: 10800,
+    /** @default 0 - a failed check is reported, not retried */
+    backoffLimit: 0,
+    /** @default 3 */
+    successfulJobsRetained: 3,
+    /** @default 3 */
+    failedJobsRetained: 3,
+  },
+  kubernetes: {
+    /** How long `pulumi up` waits for a rollout before it fails (and the release rolls back). @default "10m" */
+    rolloutTimeout: "10m",
+  },
+} as const;

@@ -1,7 +1,7 @@
 import { parseDocument } from "yaml";
 import type { z } from "zod";
 import { type ConfigProblem, StackConfigError } from "./config-error.js";
-import { DEFAULT_SECRET_KEYS, ENVIRONMENT_DEFAULTS, ENVIRONMENTS, SEED_PROBES, type Environment } from "./environment-defaults.js";
+import { COMMON_DEFAULTS, DEFAULT_SECRET_KEYS, ENVIRONMENT_DEFAULTS, ENVIRONMENTS, SEED_PROBES, type Environment } from "./environment-defaults.js";
 import { crossFieldViolations, SECRET_CONFIG_KEYS, stackConfigSchema, type SecretConfigKey, type StackConfig } from "./schema.js";
 
 /** The validated configuration of one stack, and which secret values the stack file provides. */
@@ -46,39 +46,34 @@ function mergeDefaults(defaults: unknown, user: unknown): unknown {
   return merged;
 }
 
-/** Defaults that are the same in every environment or derive from other keys. */
+/** The stack's defaults: its environment's, the common ones (both in environment-defaults.ts), and those derived from other keys. */
 function derivedDefaults(environment: Environment, user: Json, block: ConfigBlock): Json {
   const awsRegion = block["aws:region"];
-  const name = typeof user.name === "string" ? user.name : "myapp";
+  const name = typeof user.name === "string" ? user.name : COMMON_DEFAULTS.name;
+  const { backup } = COMMON_DEFAULTS;
   return {
     ...ENVIRONMENT_DEFAULTS[environment],
     name,
     namespace: name,
-    role: "api",
+    role: COMMON_DEFAULTS.role,
     probes: SEED_PROBES,
-    ingress: { enabled: user.role !== "worker", className: "nginx", hosts: [], clusterIssuer: "letsencrypt-prod", tlsSecretName: `${name}-tls` },
+    ingress: { ...COMMON_DEFAULTS.ingress, enabled: user.role !== "worker", hosts: [], tlsSecretName: `${name}-tls` },
     secrets: {
       name: `${name}-secrets`,
       keys: DEFAULT_SECRET_KEYS,
     },
-    networkPolicy: {
-      enabled: true,
-      ingressControllerNamespace: "ingress-nginx",
-      monitoringNamespace: "monitoring",
-      databaseCidrs: ["0.0.0.0/0"],
-      redisCidrs: ["0.0.0.0/0"],
-    },
+    networkPolicy: COMMON_DEFAULTS.networkPolicy,
     backup: {
       enabled: environment !== "development",
-      schedule: "0 2 * * *",
-      restoreCheckSchedule: "0 4 * * 0",
-      createBucket: true,
-      encryption: "kms",
-      retentionDays: 30,
-      noncurrentVersionExpirationDays: 7,
+      schedule: backup.schedule,
+      restoreCheckSchedule: backup.restoreCheckSchedule,
+      createBucket: backup.createBucket,
+      encryption: backup.encryption,
+      retentionDays: backup.retentionDays,
+      noncurrentVersionExpirationDays: backup.noncurrentVersionExpirationDays,
       ...(typeof awsRegion === "string" ? { region: awsRegion } : {}),
     },
-    kubernetes: { rolloutTimeout: "10m" },
+    kubernetes: COMMON_DEFAULTS.kubernetes,
     monitoring: {},
   };
 }

@@ -2,7 +2,21 @@ import { z } from "zod";
 import { monitoringConfigSchema } from "./monitoring-config.js";
 import { ENVIRONMENTS } from "./environment-defaults.js";
 import { cpuMillicores, isCpuQuantity, isGoDuration, isMemoryQuantity, durationSeconds, memoryBytes } from "./quantities.js";
-import { cidrProblem, cronProblem, dnsLabelProblem, hostProblem, parseImage } from "./validators.js";
+import {
+  awsRegionProblem,
+  bucketNameProblem,
+  cidrProblem,
+  cronProblem,
+  dnsLabelProblem,
+  hostProblem,
+  iamRoleArnProblem,
+  imageReferenceProblem,
+  infrequentAccessProblem,
+  kmsKeyArnProblem,
+  oidcProviderArnProblem,
+  productionRules,
+  workerIngressProblem,
+} from "./validators.js";
 
 /**
  * The stack configuration schema: the `config:` block of `Pulumi.<stack>.yaml`, keys under the
@@ -46,9 +60,7 @@ const probe = z.strictObject({
 const dnsLabel = z.string().superRefine(withReason(dnsLabelProblem));
 const image = z
   .string({ error: "is required: the container image, e.g. registry.example.com/myapp@sha256:<digest> or :v1.2.3" })
-  .refine((v) => parseImage(v) !== undefined, {
-    error: "is not an image reference; use registry/repository:tag or registry/repository@sha256:<64 hex digits>",
-  });
+  .superRefine(withReason(imageReferenceProblem));
 
 /**
  * Config keys whose values are secrets: a stack file must hold them encrypted
@@ -155,22 +167,16 @@ export const stackConfigSchema = z.strictObject({
     restoreCheckSchedule: z.string().superRefine(withReason(cronProblem)),
     image: image.optional(),
     createBucket: z.boolean(),
-    bucketName: z
-      .string()
-      .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: "must be a valid S3 bucket name (3-63 lower-case letters, digits, '.', '-')" })
-      .optional(),
+    bucketName: z.string().superRefine(withReason(bucketNameProblem)).optional(),
     encryption: z.enum(["kms", "s3"], { error: "must be kms (SSE-KMS with its own key) or s3 (SSE-S3)" }),
     retentionDays: positiveInt("days"),
     noncurrentVersionExpirationDays: positiveInt("days"),
-    infrequentAccessAfterDays: z.int().min(30, { error: "must be at least 30: S3 refuses STANDARD_IA transitions earlier" }).optional(),
-    oidcProviderArn: z.string().regex(/^arn:aws[\w-]*:iam::\d{12}:oidc-provider\/.+$/, { error: "must be an IAM OIDC provider ARN" }).optional(),
+    infrequentAccessAfterDays: z.int().optional(),
+    oidcProviderArn: z.string().superRefine(withReason(oidcProviderArnProblem)).optional(),
     endpointUrl: z.url({ error: "must be a URL such as http://127.0.0.1:9000" }).optional(),
-    region: z.string().regex(/^[a-z]{2,4}(?:-[a-z]+)?-[a-z]+-\d{1,2}$/, { error: "must be an AWS region such as eu-west-1" }).optional(),
-    roleArn: z.string().regex(/^arn:aws[\w-]*:iam::\d{12}:role\/.+$/, { error: "must be an IAM role ARN (arn:aws:iam::<account>:role/<name>)" }).optional(),
-    kmsKeyArn: z
-      .string()
-      .regex(/^arn:aws[\w-]*:kms:[a-z0-9-]+:\d{12}:key\/[0-9a-zA-Z-]+$/, { error: "must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)" })
-      .optional(),
+    region: z.string().superRefine(withReason(awsRegionProblem)).optional(),
+    roleArn: z.string().superRefine(withReason(iamRoleArnProblem)).optional(),
+    kmsKeyArn: z.string().superRefine(withReason(kmsKeyArnProblem)).optional(),
   }),
   kubernetes: z.strictObject({
     context: z.string().min(1).optional(),
@@ -202,7 +208,6 @@ const get = (value: unknown, ...path: string[]): unknown =>
 export function crossFieldViolations(input: unknown): RuleViolation[] {
   const violations: RuleViolation[] = [];
   const environment = get(input, "environment");
-  const production = environment === "production";
 
   const autoscalingEnabled = get(input, "autoscaling", "enabled");
   const min = get(input, "autoscaling", "minReplicas");
@@ -214,39 +219,19 @@ export function crossFieldViolations(input: unknown): RuleViolation[] {
     });
   }
 
-  if (production) {
-    const sslMode = get(input, "database", "sslMode");
-    if (sslMode === "disable") {
-      violations.push({
-        path: ["database", "sslMode"],
-        message: 'must not be "disable" in production: database traffic must be encrypted; use "require" or "verify-full"',
-      });
-    }
-    const imageRef = get(input, "image");
-    if (typeof imageRef === "string") {
-      const parsed = parseImage(imageRef);
-      if (parsed !== undefined && parsed.digest === undefined && (parsed.tag === undefined || parsed.tag === "latest")) {
-        violations.push({
-          path: ["image"],
-          message: `must be pinned in production ("${imageRef}" floats); use a digest (@sha256:…, preferred) or a release tag such as :v1.4.2`,
-        });
-      }
-    }
-    if (autoscalingEnabled === true) {
-      if (typeof min === "number" && min < 2) {
-        violations.push({ path: ["autoscaling", "minReplicas"], message: `must be at least 2 in production (got ${min}) so one pod can fail or drain` });
-      }
-    } else if (autoscalingEnabled === false) {
-      const replicas = get(input, "replicas");
-      if (typeof replicas === "number" && replicas < 2) {
-        violations.push({ path: ["replicas"], message: `must be at least 2 in production (got ${replicas}) so one pod can fail or drain` });
-      }
-    }
-    const backupEnabled = get(input, "backup", "enabled");
-    if (backupEnabled === false) {
-      violations.push({ path: ["backup", "enabled"], message: "must be true in production: the seed requires daily database backups" });
-    }
-  }
+  const env = typeof environment === "string" ? environment : "";
+  const add = (path: readonly (string | number)[], message: string | undefined): void => {
+    if (message !== undefined) violations.push({ path, message });
+  };
+  const sslMode = get(input, "database", "sslMode");
+  if (typeof sslMode === "string") add(["database", "sslMode"], productionRules.databaseSslMode(env, sslMode));
+  const imageRef = get(input, "image");
+  if (typeof imageRef === "string") add(["image"], productionRules.image(env, imageRef));
+  if (autoscalingEnabled === true && typeof min === "number") add(["autoscaling", "minReplicas"], productionRules.minimumPods(env, min));
+  const replicas = get(input, "replicas");
+  if (autoscalingEnabled === false && typeof replicas === "number") add(["replicas"], productionRules.minimumPods(env, replicas));
+  const backupEnabled = get(input, "backup", "enabled");
+  if (typeof backupEnabled === "boolean") add(["backup", "enabled"], productionRules.backupEnabled(env, backupEnabled));
 
   for (const kind of ["cpu", "memory"] as const) {
     const request = get(input, "resources", "requests", kind);
@@ -270,9 +255,8 @@ export function crossFieldViolations(input: unknown): RuleViolation[] {
   }
 
   const hosts = get(input, "ingress", "hosts");
-  if (get(input, "role") === "worker" && (get(input, "ingress", "enabled") === true || (Array.isArray(hosts) && hosts.length > 0))) {
-    violations.push({ path: ["ingress"], message: 'must be left out for a worker: it serves no HTTP traffic (or set role: "api")' });
-  }
+  const role = get(input, "role");
+  add(["ingress"], workerIngressProblem(typeof role === "string" ? role : undefined, get(input, "ingress", "enabled") === true || (Array.isArray(hosts) && hosts.length > 0)));
   if (get(input, "ingress", "enabled") === true && get(input, "role") !== "worker") {
     const hosts = get(input, "ingress", "hosts");
     if (Array.isArray(hosts) && hosts.length === 0) {
@@ -305,11 +289,8 @@ export function crossFieldViolations(input: unknown): RuleViolation[] {
     }
     const retention = get(input, "backup", "retentionDays");
     const transition = get(input, "backup", "infrequentAccessAfterDays");
-    if (typeof retention === "number" && typeof transition === "number" && transition >= retention) {
-      violations.push({
-        path: ["backup", "infrequentAccessAfterDays"],
-        message: `must be less than backup.retentionDays (${transition} >= ${retention}); objects would expire before the transition`,
-      });
+    if (typeof retention === "number" && typeof transition === "number") {
+      add(["backup", "infrequentAccessAfterDays"], infrequentAccessProblem(transition, retention));
     }
   }
   return violations;

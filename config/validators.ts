@@ -1,6 +1,11 @@
-/** Field validators shared by the stack schema and the constructs (each returns a reason, or undefined when valid). */
+/**
+ * Every field validator of the project, in one place: the stack schema, the constructs and the guardrail
+ * policies call these functions, so a rule cannot have two versions. Each returns the reason a value is
+ * refused (to follow the offending key or prop in a message), or undefined when the value is valid.
+ */
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 /** A DNS-1123 subdomain, optionally with one leading wildcard label (`*.example.com`). */
 export function hostProblem(host: string): string | undefined {
@@ -16,11 +21,29 @@ export function hostProblem(host: string): string | undefined {
   return undefined;
 }
 
-/** A DNS-1123 label, the form Kubernetes requires for names of Services, namespaces and most objects. */
-export function dnsLabelProblem(name: string): string | undefined {
-  if (name.length > 63) return "must be at most 63 characters";
+/**
+ * A DNS-1123 label, the form Kubernetes requires for names of Services, namespaces and most objects.
+ * `max` is lower where Kubernetes appends to the name (a CronJob's Jobs get 11 more characters).
+ */
+export function dnsLabelProblem(name: string, max = 63): string | undefined {
+  if (name.length > max) return `must be at most ${max} characters (got ${name.length})`;
   if (!DNS_LABEL.test(name)) return "must be lower-case letters, digits or '-', starting and ending with a letter or digit";
   return undefined;
+}
+
+/** A DNS-1123 subdomain: the form of ConfigMap, Secret and custom resource names. */
+export function dnsSubdomainProblem(name: string): string | undefined {
+  if (name.length > 253) return `must be at most 253 characters (got ${name.length})`;
+  if (!DNS_SUBDOMAIN.test(name)) return "must be lower-case letters, digits, '-' or '.', each dot-separated part starting and ending with a letter or digit";
+  return undefined;
+}
+
+const SECRET_DATA_KEY = /^[-._a-zA-Z0-9]+$/;
+
+/** A key of a Secret's or ConfigMap's data. */
+export function dataKeyProblem(key: string): string | undefined {
+  if (key.length > 253) return `must be at most 253 characters (got ${key.length})`;
+  return SECRET_DATA_KEY.test(key) ? undefined : "must be letters, digits, '-', '_' or '.'";
 }
 
 /** The parts of an OCI image reference the rules care about. */
@@ -58,6 +81,124 @@ export function parseImage(reference: string): ImageReference | undefined {
 export function isPinnedImage(image: ImageReference): boolean {
   if (image.digest !== undefined) return true;
   return image.tag !== undefined && image.tag !== "latest";
+}
+
+/** Why `reference` is not an image reference (undefined when it parses). */
+export function imageReferenceProblem(reference: string): string | undefined {
+  return parseImage(reference) === undefined
+    ? "is not an image reference; use registry/repository:tag or registry/repository@sha256:<64 hex digits>"
+    : undefined;
+}
+
+/** The message for an image that floats (`latest` or no tag): what to use instead. */
+function floatingImage(reference: string, where: string): string {
+  return `must be pinned${where} ("${reference}" floats); use a digest (@sha256:…, preferred) or a release tag such as :v1.4.2`;
+}
+
+/** Why `reference` is not a pinned image (undefined for a malformed one: {@link imageReferenceProblem} reports that). */
+export function unpinnedImageProblem(reference: string): string | undefined {
+  const image = parseImage(reference);
+  return image === undefined || isPinnedImage(image) ? undefined : floatingImage(reference, "");
+}
+
+/**
+ * The rules production adds, written once for the schema (stack files), the GoService construct and the
+ * guardrail policies. Each returns the reason, without the key, or undefined.
+ */
+export const productionRules = {
+  /** Production runs pinned images only, so a rollback re-applies exactly what was verified. */
+  image(environment: string, reference: string): string | undefined {
+    if (environment !== "production" || unpinnedImageProblem(reference) === undefined) return undefined;
+    return floatingImage(reference, " in production");
+  },
+  /** At least two pods, so one can fail or drain. */
+  minimumPods(environment: string, pods: number): string | undefined {
+    return environment === "production" && pods < 2 ? `must be at least 2 in production (got ${pods}) so one pod can fail or drain` : undefined;
+  },
+  /** Database traffic is encrypted. */
+  databaseSslMode(environment: string, sslMode: string): string | undefined {
+    return environment === "production" && sslMode === "disable"
+      ? 'must not be "disable" in production: database traffic must be encrypted; use "require" or "verify-full"'
+      : undefined;
+  },
+  /** The seed requires backups in production. */
+  backupEnabled(environment: string, enabled: boolean): string | undefined {
+    return environment === "production" && !enabled ? "must be true in production: the seed requires database backups" : undefined;
+  },
+} as const;
+
+/** A worker serves no HTTP traffic, so it has no Ingress. */
+export function workerIngressProblem(role: string | undefined, hasIngress: boolean): string | undefined {
+  return role === "worker" && hasIngress ? 'must be left out for a worker: it serves no HTTP traffic (or set role: "api")' : undefined;
+}
+
+const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const IP_ADDRESS = /^\d{1,3}(?:\.\d{1,3}){3}$/;
+
+/** An S3 bucket name, with S3's reserved prefixes and suffixes. */
+export function bucketNameProblem(name: string): string | undefined {
+  if (!BUCKET_NAME.test(name)) {
+    return "must be 3 to 63 lower-case letters, digits, '.' or '-', starting and ending with a letter or digit";
+  }
+  if (name.includes("..") || IP_ADDRESS.test(name)) return "must not contain '..' nor look like an IP address";
+  if (name.startsWith("xn--") || name.startsWith("sthree-") || name.endsWith("-s3alias") || name.endsWith("--ol-s3")) {
+    return "must not start with 'xn--' or 'sthree-' nor end with '-s3alias' or '--ol-s3' (reserved by S3)";
+  }
+  return undefined;
+}
+
+const KEY_PREFIX = /^[a-z0-9][a-z0-9._-]*(?:\/[a-z0-9][a-z0-9._-]*)*$/;
+
+/** A key prefix in the backup bucket, such as `backups`: what the IAM policies and lifecycle rules scope to. */
+export function backupPrefixProblem(prefix: string): string | undefined {
+  return KEY_PREFIX.test(prefix)
+    ? undefined
+    : `"${prefix}" must be lower-case path segments separated by '/', with no leading or trailing '/' and no wildcard (example: backups)`;
+}
+
+const AWS_REGION = /^[a-z]{2,4}(?:-[a-z]+)?-[a-z]+-\d{1,2}$/;
+
+/** An AWS region code such as eu-west-1. */
+export function awsRegionProblem(region: string): string | undefined {
+  return AWS_REGION.test(region) ? undefined : "must be an AWS region such as eu-west-1";
+}
+
+const IAM_ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
+const OIDC_PROVIDER_ARN = /^arn:aws[a-z-]*:iam::\d{12}:oidc-provider\/(?<issuer>\S+)$/;
+const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[0-9a-zA-Z-]+$/;
+
+/** An IAM role ARN. */
+export function iamRoleArnProblem(arn: string): string | undefined {
+  return IAM_ROLE_ARN.test(arn) ? undefined : "must be an IAM role ARN (arn:aws:iam::<account>:role/<name>)";
+}
+
+/** An IAM OIDC provider ARN; its issuer (the part after `oidc-provider/`) is what IRSA trust policies match. */
+export function oidcProviderIssuer(arn: string): string | undefined {
+  return OIDC_PROVIDER_ARN.exec(arn)?.groups?.issuer;
+}
+
+/** An IAM OIDC provider ARN. */
+export function oidcProviderArnProblem(arn: string): string | undefined {
+  return oidcProviderIssuer(arn) === undefined ? "must be an IAM OIDC provider ARN (arn:aws:iam::<account>:oidc-provider/<issuer>)" : undefined;
+}
+
+/** A KMS key ARN. */
+export function kmsKeyArnProblem(arn: string): string | undefined {
+  return KMS_KEY_ARN.test(arn) ? undefined : "must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)";
+}
+
+/** S3 refuses STANDARD_IA transitions earlier than this many days after creation. */
+export const STANDARD_IA_MINIMUM_DAYS = 30;
+
+/** The day backups move to STANDARD_IA: late enough for S3, and before they expire. */
+export function infrequentAccessProblem(afterDays: number, retentionDays: number): string | undefined {
+  if (!Number.isInteger(afterDays) || afterDays < STANDARD_IA_MINIMUM_DAYS) {
+    return `must be a whole number of at least ${STANDARD_IA_MINIMUM_DAYS} (S3's minimum for STANDARD_IA), not ${afterDays}`;
+  }
+  if (afterDays >= retentionDays) {
+    return `(${afterDays}) must be less than the retention (${retentionDays} days): a backup that expires first is never moved; leave it out or raise the retention above ${afterDays}`;
+  }
+  return undefined;
 }
 
 const CRON_FIELD = /^(\*|\d+(-\d+)?)(\/\d+)?(,(\*|\d+(-\d+)?)(\/\d+)?)*$/;

@@ -8,6 +8,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { Provider } from "@pulumi/aws/provider.js";
+import { awsRegionProblem } from "../config/validators.js";
 
 /** Props of {@link createAwsProvider}. */
 export interface AwsProviderArgs {
@@ -49,14 +50,13 @@ export interface AwsProviderArgs {
   readonly skipRequestingAccountId?: boolean;
 }
 
-const REGION = /^[a-z]{2,4}(?:-[a-z]+)?-[a-z]+-\d{1,2}$/;
 const ACCOUNT_ID = /^\d{12}$/;
 
 /** Validation of {@link AwsProviderArgs}; each message names the prop and what to change. */
 export function awsProviderArgsProblems(args: AwsProviderArgs): string[] {
   const problems: string[] = [];
   // skipRegionValidation turns off the provider's own region list, so the syntax check lives here.
-  if (!REGION.test(args.region)) {
+  if (awsRegionProblem(args.region) !== undefined) {
     problems.push(`region "${args.region}" is not an AWS region name; use a name such as eu-west-3 or us-east-1`);
   }
   for (const id of args.allowedAccountIds ?? []) {

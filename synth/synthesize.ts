@@ -1,8 +1,6 @@
 import { App, Yaml } from "cdk8s";
-import { buildRuleGroups } from "../alerts/rules.js";
 import { renderRuleGroups } from "../alerts/render.js";
 import { ServiceStackChart } from "../charts/service-stack-chart.js";
-import { renderServiceDashboardJson } from "../dashboards/service-dashboard.js";
 import type { ResolvedStack } from "../config/resolve-stack-config.js";
 
 /** A Kubernetes object as synthesized: plain JSON. */
@@ -49,8 +47,9 @@ export function synthesizeStack(resolved: ResolvedStack): SynthesizedStack {
     objects,
     files: {
       "kubernetes.yaml": Yaml.stringify(...objects),
-      "prometheus-rules.yaml": renderRuleGroups(buildRuleGroups(chart.observability)),
-      "grafana-dashboard.json": renderServiceDashboardJson(chart.observability),
+      // Written from what the chart already built: the rules and the dashboard exist once per stack.
+      "prometheus-rules.yaml": renderRuleGroups(chart.prometheusRule.groups),
+      "grafana-dashboard.json": chart.dashboard.dashboardJson,
     },
   };
 }

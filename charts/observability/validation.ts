@@ -2,8 +2,12 @@ import type { Construct } from "constructs";
 import { resolveObservabilityProps } from "../../alerts/index.js";
 import type { ObservabilityProps, ResolvedObservability } from "../../alerts/index.js";
 
-/** Resolves the props, prefixing any error with the construct path so the user knows which object to fix. */
-export function resolveForConstruct(scope: Construct, id: string, props: ObservabilityProps): ResolvedObservability {
+/**
+ * Resolves the props, prefixing any error with the construct path so the user knows which object to fix.
+ * A model that is already resolved (a chart resolves it once for its rules, monitor and dashboard) is used as is.
+ */
+export function resolveForConstruct(scope: Construct, id: string, props: ObservabilityProps | ResolvedObservability): ResolvedObservability {
+  if ("scope" in props) return props;
   try {
     return resolveObservabilityProps(props);
   } catch (error) {

@@ -5,6 +5,9 @@ import { backupLifecycleProblems, backupLifecycleRules } from "./backup-lifecycl
 import { BackupJobRole, backupJobRoleArgsProblems } from "./backup-job-role.js";
 import { BucketEncryption } from "./bucket-encryption.js";
 import { backupBucketPolicyDocument, backupPrefixProblem, DEFAULT_BACKUP_PREFIX } from "./policy-documents.js";
+import { bucketNameProblem } from "../../config/validators.js";
+
+export { bucketNameProblem };
 
 /** The environments the stack knows; only `production` changes the component's behaviour. */
 export const BACKUP_ENVIRONMENTS = ["development", "staging", "production"] as const;
@@ -118,22 +121,8 @@ export const BACKUP_BUCKET_DEFAULTS = {
   forceDestroy: false,
 } as const;
 
-const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
-const IP_ADDRESS = /^\d{1,3}(?:\.\d{1,3}){3}$/;
 /** Pulumi auto-naming appends '-' and 7 random characters. */
 const AUTONAME_SUFFIX_LENGTH = 8;
-
-/** Why `name` cannot be an S3 bucket name, or undefined. */
-export function bucketNameProblem(name: string): string | undefined {
-  if (!BUCKET_NAME.test(name)) {
-    return "must be 3 to 63 lower-case letters, digits, '.' or '-', starting and ending with a letter or digit";
-  }
-  if (name.includes("..") || IP_ADDRESS.test(name)) return "must not contain '..' nor look like an IP address";
-  if (name.startsWith("xn--") || name.startsWith("sthree-") || name.endsWith("-s3alias") || name.endsWith("--ol-s3")) {
-    return "must not start with 'xn--' or 'sthree-' nor end with '-s3alias' or '--ol-s3' (reserved by S3)";
-  }
-  return undefined;
-}
 
 /** Problems with {@link BackupBucketArgs} for a component named `name`; each names the prop and what to change. */
 export function backupBucketArgsProblems(name: string, args: BackupBucketArgs): string[] {

@@ -2,6 +2,7 @@
  * Pure builders for the IAM and S3 documents of the backup bucket: no Pulumi runtime, plain
  * strings in, plain JSON-serialisable objects out, so that every statement is unit-tested.
  */
+import { backupPrefixProblem, oidcProviderIssuer } from "../../config/validators.js";
 
 /** An IAM condition block: operator → condition key → value(s). */
 export type PolicyCondition = Readonly<Record<string, Readonly<Record<string, string | readonly string[]>>>>;
@@ -45,24 +46,14 @@ export const STS_AUDIENCE = "sts.amazonaws.com";
 /** The object-key prefix backups are written under, without slashes (the seed writes `backups/YYYY/MM/DD/…`). */
 export const DEFAULT_BACKUP_PREFIX = "backups";
 
-const PREFIX = /^[a-z0-9][a-z0-9._-]*(?:\/[a-z0-9][a-z0-9._-]*)*$/;
-
-/** Why `prefix` cannot be used as a backup key prefix, or undefined. */
-export function backupPrefixProblem(prefix: string): string | undefined {
-  if (!PREFIX.test(prefix)) {
-    return `"${prefix}" must be lower-case path segments separated by '/', with no leading or trailing '/' and no wildcard (example: backups)`;
-  }
-  return undefined;
-}
-
-const OIDC_PROVIDER_ARN = /^arn:aws[a-z-]*:iam::\d{12}:oidc-provider\/(?<issuer>[^\s]+)$/;
+export { backupPrefixProblem };
 
 /**
  * The issuer host and path (`oidc.eks.eu-west-3.amazonaws.com/id/ABC…`) of an IAM OIDC
  * provider ARN: IAM names the condition keys of web-identity trust policies after it.
  */
 export function oidcIssuerFromProviderArn(oidcProviderArn: string): string {
-  const issuer = OIDC_PROVIDER_ARN.exec(oidcProviderArn)?.groups?.["issuer"];
+  const issuer = oidcProviderIssuer(oidcProviderArn);
   if (issuer === undefined) {
     throw new Error(
       `oidcProviderArn "${oidcProviderArn}" is not an IAM OIDC provider ARN; expected arn:aws:iam::<account>:oidc-provider/<issuer>, the cluster's openIdConnectProvider ARN`,

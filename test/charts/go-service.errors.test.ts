@@ -9,9 +9,9 @@ const build = (props: Partial<GoServiceProps>) => () => new GoService(Testing.ch
 describe("GoService validation at construction", () => {
   it.each<[string, Partial<GoServiceProps>, string]>([
     ["a name that is not a DNS label", { name: "Orders_API" }, 'GoService "Orders_API": name "Orders_API" must be lower-case letters, digits or \'-\', starting and ending with a letter or digit'],
-    ["latest in production", { image: "registry.example.com/orders:latest" }, 'GoService "orders": image "registry.example.com/orders:latest" must be pinned in production; use a digest or a release tag'],
-    ["a malformed image", { image: "not an image" }, 'GoService "orders": image "not an image" is not an image reference; use registry/repository:tag or @sha256:<digest>'],
-    ["one replica in production", { replicas: Replicas.fixed(1) }, 'GoService "orders": replicas must keep at least 2 pods in production; use Replicas.fixed(2) or Replicas.autoscale({ min: 2, … })'],
+    ["latest in production", { image: "registry.example.com/orders:latest" }, 'GoService "orders": image must be pinned in production ("registry.example.com/orders:latest" floats); use a digest (@sha256:…, preferred) or a release tag such as :v1.4.2'],
+    ["a malformed image", { image: "not an image" }, 'GoService "orders": image "not an image" is not an image reference; use registry/repository:tag or registry/repository@sha256:<64 hex digits>'],
+    ["one replica in production", { replicas: Replicas.fixed(1) }, 'GoService "orders": replicas must be at least 2 in production (got 1) so one pod can fail or drain'],
     ["an ingress without hosts", { ingress: { hosts: [] } }, 'GoService "orders": ingress.hosts must list at least one host'],
     ["a malformed ingress host", { ingress: { hosts: ["Api.Example.com"] } }, 'GoService "orders": ingress host "Api.Example.com" must be lower case'],
     ["GOMEMLIMIT above the limit", { goMemLimitFraction: 1.2 }, 'GoService "orders": goMemLimitFraction must be in (0, 1] (got 1.2)'],

@@ -36,7 +36,7 @@ describe('GoService with role: "worker"', () => {
     expect(
       () =>
         new GoService(Testing.chart(), "w", { name: "w", environment: "staging", role: "worker", image: "r.example.com/w:v1", ingress: { hosts: ["w.example.com"] } }),
-    ).toThrow('GoService "w": a worker serves no HTTP traffic: remove ingress, or use role: "api"');
+    ).toThrow('GoService "w": ingress must be left out for a worker: it serves no HTTP traffic (or set role: "api")');
   });
 
   it("a worker stack defaults to no ingress and refuses one turned on", () => {

@@ -117,7 +117,7 @@ const BAD_CONFIGS: ReadonlyArray<readonly [string, string, string, string]> = [
     "backups off in production",
     withKey("backup", { enabled: false }),
     "go-service:backup.enabled",
-    "must be true in production: the seed requires daily database backups",
+    "must be true in production: the seed requires database backups",
   ],
   [
     "ingress on without hosts",
