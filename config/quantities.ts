@@ -4,34 +4,48 @@
  * Kept free of zod and cdk8s so the chart, the alerts and the schema share one definition.
  */
 
-const DURATION_UNITS: Record<string, number> = {
-  ns: 1e-9,
-  us: 1e-6,
-  "µs": 1e-6,
-  ms: 1e-3,
-  s: 1,
-  m: 60,
-  h: 3600,
+/** Each unit in nanoseconds, Go's resolution: a duration is a whole number of them, as in Go. */
+const DURATION_UNITS: Record<string, bigint> = {
+  ns: 1n,
+  us: 1_000n,
+  "µs": 1_000n,
+  ms: 1_000_000n,
+  s: 1_000_000_000n,
+  m: 60_000_000_000n,
+  h: 3_600_000_000_000n,
 };
 
-const GO_DURATION = /^(?:\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h))+$/;
-const DURATION_PART = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g;
+/** Go's `time.Duration` is int64 nanoseconds; `ParseDuration` refuses a longer one (about 292 years). */
+const MAX_NANOSECONDS = 2n ** 63n - 1n;
 
-/** True when `text` is a duration Go's `time.ParseDuration` accepts (positive, with units). */
+const GO_DURATION = /^(?:\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h))+$/;
+const DURATION_PART = /(\d+)(?:\.(\d+))?(ns|us|µs|ms|s|m|h)/g;
+
+/** Nanoseconds in a Go duration (fractions truncated to the nanosecond, as Go does), or undefined when it is not one. */
+function durationNanoseconds(text: string): bigint | undefined {
+  if (!GO_DURATION.test(text)) return undefined;
+  let total = 0n;
+  for (const [, whole = "0", fraction = "", unit = "s"] of text.matchAll(DURATION_PART)) {
+    const size = DURATION_UNITS[unit] ?? 1_000_000_000n;
+    total += BigInt(whole) * size + (fraction === "" ? 0n : (BigInt(fraction) * size) / 10n ** BigInt(fraction.length));
+    if (total > MAX_NANOSECONDS) return undefined;
+  }
+  return total;
+}
+
+/** True when `text` is a duration Go's `time.ParseDuration` accepts (positive, with units, at most about 292 years). */
 export function isGoDuration(text: string): boolean {
-  return GO_DURATION.test(text);
+  return durationNanoseconds(text) !== undefined;
 }
 
 /** Seconds in a Go duration such as `1h30m` or `500ms`; throws on a malformed value. */
 export function durationSeconds(text: string): number {
-  if (!isGoDuration(text)) {
-    throw new Error(`"${text}" is not a Go duration (examples: 30s, 1m30s, 1h)`);
+  const nanoseconds = durationNanoseconds(text);
+  if (nanoseconds === undefined) {
+    throw new Error(`"${text}" is not a Go duration (examples: 30s, 1m30s, 1h; at most 2562047h)`);
   }
-  let total = 0;
-  for (const match of text.matchAll(DURATION_PART)) {
-    total += Number(match[1]) * (DURATION_UNITS[match[2] ?? "s"] ?? 1);
-  }
-  return total;
+  // One division of a whole number: the same length written in other units gives the same number.
+  return Number(nanoseconds) / 1e9;
 }
 
 const CPU_QUANTITY = /^(?:\d+(?:\.\d{1,3})?|\d+m)$/;
@@ -53,6 +67,9 @@ const MEMORY_FACTORS: Record<string, number> = {
   Ei: 2 ** 60,
 };
 
+/** The power of ten of each decimal suffix (the binary ones are powers of two: exact factors). */
+const DECIMAL_EXPONENTS: Record<string, number> = { "": 0, k: 3, M: 6, G: 9, T: 12, P: 15, E: 18 };
+
 /** True for a CPU quantity Kubernetes accepts and humans write: `250m`, `0.5`, `2`. */
 export function isCpuQuantity(text: string): boolean {
   return CPU_QUANTITY.test(text) && cpuMillicores(text) > 0;
@@ -71,10 +88,17 @@ export function cpuMillicores(text: string): number {
 
 /** Bytes in a memory quantity (`512Mi` → 536870912). */
 export function memoryBytes(text: string): number {
-  const match = /^(\d+(?:\.\d+)?)([A-Za-z]*)$/.exec(text);
+  const match = /^(\d+)(?:\.(\d+))?([A-Za-z]*)$/.exec(text);
   if (!match) return Number.NaN;
-  const factor = MEMORY_FACTORS[match[2] ?? ""];
-  return factor === undefined ? Number.NaN : Number(match[1]) * factor;
+  const [, whole = "", fraction = "", suffix = ""] = match;
+  const factor = MEMORY_FACTORS[suffix];
+  if (factor === undefined) return Number.NaN;
+  // Mantissa digits as a whole number, then one rounding: the same amount in other units is the same number.
+  const digits = Number(whole + fraction);
+  const decimal = DECIMAL_EXPONENTS[suffix];
+  if (decimal === undefined) return (digits * factor) / 10 ** fraction.length;
+  const shift = decimal - fraction.length;
+  return shift >= 0 ? digits * 10 ** shift : digits / 10 ** -shift;
 }
 
 /**
