@@ -1,6 +1,9 @@
 /**
- * npm run deploy -- --stack <name> [--plan <file>] [--rollout-timeout <s>] [--smoke-url <url> | --no-smoke]
+ * npm run deploy -- --stack <name> [--plan <file>] [--rollout-timeout <s>] [--smoke-url <url> | --no-smoke <reason>]
  *                   [--smoke-timeout <s>] [--rollback] [--report <file>]
+ *
+ * In production the smoke tests are mandatory: --smoke-url, or --no-smoke with the reason (it goes into
+ * the report and the release record). Everything printed and written is scrubbed of the secret values.
  *
  * Preview, update, verify (rollout, ready endpoints, GET /health and /ready); on failure re-apply the
  * last good release and verify it. SLACK_WEBHOOK_URL, when set, gets one message per deploy.
@@ -8,13 +11,16 @@
  * back, 2 failed and not back to a verified release, 3 the stack is locked by another operation, 4
  * rejected before any change (the preview failed), 64 bad usage, 130 interrupted.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { deploy } from "../release/deploy.js";
+import { parse } from "yaml";
+import { deploy, smokeRequirement } from "../release/deploy.js";
 import { renderDeployReport } from "../release/deploy-report.js";
-import { EXIT, openStack, ReleaseError, secretConfigValues } from "../release/stack-access.js";
-import { EXIT_CODE, exitOnUsageError, knownStacks, positiveInteger, readCommandLine, type CommandSpec } from "./command-line.js";
+import { scrubProcessOutput } from "../release/scrubbed-output.js";
+import { SecretScrubber } from "../release/secret-mask.js";
+import { EXIT, ReleaseError } from "../release/stack-access.js";
+import { EXIT_CODE, exitOnUsageError, knownStacks, positiveInteger, readCommandLine, UsageError, type CommandSpec } from "./command-line.js";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -32,7 +38,7 @@ reports/deploy-<stack>.md. SLACK_WEBHOOK_URL, when set, gets one message per dep
     plan: { type: "string", value: "<file>", description: "apply exactly this plan (npm run preview -- --save-plan <file>)" },
     "rollout-timeout": { type: "string", value: "<s>", description: "deadline of the update and rollout check, in seconds (default: 600)" },
     "smoke-url": { type: "string", value: "<url>", description: "base URL for GET /health and /ready (default: the stack's serviceUrl output)" },
-    "no-smoke": { type: "boolean", description: "skip the smoke tests" },
+    "no-smoke": { type: "string", value: "<reason>", description: "skip the smoke tests, for this reason (it goes into the report and the release record)" },
     "smoke-timeout": { type: "string", value: "<s>", description: "seconds the smoke tests retry before failing (default: 60)" },
     rollback: { type: "boolean", description: "only re-apply and verify the last good release" },
     report: { type: "string", value: "<file>", description: "where to write the report (default: reports/deploy-<stack>.md)" },
@@ -52,12 +58,16 @@ reports/deploy-<stack>.md. SLACK_WEBHOOK_URL, when set, gets one message per dep
 async function main(): Promise<number> {
   const values = readCommandLine(DEPLOY_COMMAND);
   const stackName = values.stack;
-  if (values["smoke-url"] !== undefined && values["no-smoke"] === true) throw new ReleaseError("--smoke-url and --no-smoke exclude each other", EXIT.usage);
   const workDir = path.resolve(values.cwd ?? repoRoot);
   exitOnUsageError(DEPLOY_COMMAND.name, () => knownStacks(workDir, [stackName], "--cwd"));
   const reportFile = path.resolve(values.report ?? path.join(workDir, "reports", `deploy-${stackName}.md`));
   const rolloutTimeoutSeconds = seconds("rollout-timeout", values["rollout-timeout"]);
   const smokeTimeoutSeconds = seconds("smoke-timeout", values["smoke-timeout"]);
+  exitOnUsageError(DEPLOY_COMMAND.name, () => {
+    const smoke = { ...(values["smoke-url"] === undefined ? {} : { smokeUrl: values["smoke-url"] }), ...(values["no-smoke"] === undefined ? {} : { noSmokeReason: values["no-smoke"] }) };
+    const problem = smokeRequirement(stackEnvironment(workDir, stackName), smoke);
+    if (problem !== undefined) throw new UsageError(problem, "");
+  });
 
   // Ctrl-C: cancel the running operation cleanly (once); a third one leaves at once.
   const interrupt = new AbortController();
@@ -72,6 +82,10 @@ async function main(): Promise<number> {
   process.on("SIGINT", () => onSignal("SIGINT"));
   process.on("SIGTERM", () => onSignal("SIGTERM"));
 
+  // Everything this process prints is scrubbed of every secret value the deploy handles.
+  const scrubber = new SecretScrubber();
+  scrubProcessOutput(scrubber);
+
   const env = process.env;
   const runUrl = env.GITHUB_RUN_ID === undefined ? undefined : `${env.GITHUB_SERVER_URL ?? "https://github.com"}/${env.GITHUB_REPOSITORY ?? ""}/actions/runs/${env.GITHUB_RUN_ID}`;
   const result = await deploy({
@@ -80,20 +94,32 @@ async function main(): Promise<number> {
     ...(rolloutTimeoutSeconds === undefined ? {} : { rolloutTimeoutSeconds }),
     ...(smokeTimeoutSeconds === undefined ? {} : { smokeTimeoutSeconds }),
     ...(values["smoke-url"] === undefined ? {} : { smokeUrl: values["smoke-url"] }),
-    skipSmoke: values["no-smoke"] === true,
+    ...(values["no-smoke"] === undefined ? {} : { noSmokeReason: values["no-smoke"] }),
     rollbackOnly: values.rollback === true,
     signal: interrupt.signal,
     log: (line) => console.error(`deploy: ${line}`),
     ...(env.SLACK_WEBHOOK_URL ? { slackWebhookUrl: env.SLACK_WEBHOOK_URL } : {}),
     ...(runUrl === undefined ? {} : { runUrl }),
+    scrubber,
   });
 
-  const secretValues = await secretConfigValues(await openStack({ stackName, workDir })).catch(() => []);
-  const report = renderDeployReport(result, secretValues);
+  const report = renderDeployReport(result, scrubber);
   mkdirSync(path.dirname(reportFile), { recursive: true });
   writeFileSync(reportFile, report);
   process.stdout.write(report);
   return result.exitCode;
+}
+
+/** The stack's `environment` as its stack file states it (undefined when it cannot be read: the deploy checks again). */
+function stackEnvironment(workDir: string, stackName: string): string | undefined {
+  try {
+    const project = (parse(readFileSync(path.join(workDir, "Pulumi.yaml"), "utf8")) as { name?: unknown }).name;
+    const file = parse(readFileSync(path.join(workDir, `Pulumi.${stackName}.yaml`), "utf8")) as { config?: Record<string, unknown> } | null;
+    const value = file?.config?.[`${String(project)}:environment`];
+    return typeof value === "string" ? value : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 main().then(

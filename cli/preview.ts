@@ -6,12 +6,14 @@
  * README.md, "Commands"): 0 the preview ran, 2 it failed (the report says why), 3 the stack is locked,
  * 64 bad usage, 130 interrupted.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { execFileSync } from "node:child_process";
 import { renderPreviewMarkdown } from "../release/markdown-report.js";
 import { exportableEvents, previewStack } from "../release/preview.js";
+import { scrubFileInPlace, scrubProcessOutput } from "../release/scrubbed-output.js";
+import { SecretScrubber } from "../release/secret-mask.js";
 import { EXIT, openStack, ReleaseError, secretConfigValues } from "../release/stack-access.js";
 import { EXIT_CODE, exitOnUsageError, knownStacks, positiveInteger, readCommandLine, type CommandSpec } from "./command-line.js";
 
@@ -53,23 +55,30 @@ async function main(): Promise<number> {
     interrupt.abort();
   });
 
+  // Everything this process prints or writes is scrubbed of the stack's secret values.
+  const scrubber = new SecretScrubber();
+  scrubProcessOutput(scrubber);
   const stack = await openStack({ stackName, workDir });
-  const secretValues = await secretConfigValues(stack);
+  scrubber.add(await secretConfigValues(stack));
   const planFile = values["save-plan"] === undefined ? undefined : path.resolve(values["save-plan"]);
   console.error(`previewing ${stackName}...`);
   const outcome = await previewStack(stack, { signal: interrupt.signal, ...(planFile === undefined ? {} : { planFile }) });
+  // The engine encrypts secrets in a saved plan; a value it did not know to be secret is scrubbed
+  // here, which also makes the plan fail to apply rather than apply a value nobody reviewed.
+  const planScrubbed = planFile !== undefined && existsSync(planFile) && scrubFileInPlace(planFile, scrubber);
 
   const sha = execFileSync("git", ["-C", workDir, "rev-parse", "HEAD"], { encoding: "utf8" }).trim();
   const notes = [`Program \`${sha}\`.`];
   if (planFile !== undefined && outcome.ok) notes.push(`Plan saved: \`${path.basename(planFile)}\`; \`npm run deploy -- --stack ${stackName} --plan <file>\` applies exactly this.`);
-  const input = { stack: stackName, counts: outcome.counts, changes: outcome.changes, errors: outcome.errors, warnings: outcome.warnings, notes, secretValues };
+  if (planScrubbed) notes.push("⚠️ The saved plan held secret values in plain text: they were replaced by `[secret]`, so that plan will not apply; mark those values secret in the program.");
+  const input = { stack: stackName, counts: outcome.counts, changes: outcome.changes, errors: outcome.errors, warnings: outcome.warnings, notes, secretValues: scrubber };
   const comment = renderPreviewMarkdown(input, { ...(maxChars === undefined ? {} : { maxChars }), fullReportName: `the full report (\`${path.basename(full)}\`)` });
   const complete = renderPreviewMarkdown(input, { maxChars: Number.MAX_SAFE_INTEGER });
 
   mkdirSync(path.dirname(out), { recursive: true });
   writeFileSync(out, comment.markdown);
   writeFileSync(full, complete.markdown);
-  if (values.events !== undefined) writeFileSync(path.resolve(values.events), exportableEvents(outcome.events, secretValues));
+  if (values.events !== undefined) writeFileSync(path.resolve(values.events), exportableEvents(outcome.events, scrubber));
   process.stdout.write(comment.markdown);
   console.error(`preview ${outcome.ok ? "done" : "FAILED"} in ${(outcome.durationMs / 1000).toFixed(1)}s; report: ${path.relative(process.cwd(), out)} (full: ${path.relative(process.cwd(), full)})`);
   return outcome.ok ? EXIT.ok : EXIT.failed;

@@ -1,6 +1,6 @@
 import type { DeployResult } from "./deploy.js";
 import type { Check } from "./verify.js";
-import { scrubSecretValues } from "./secret-mask.js";
+import { scrubFunction, type SecretSource } from "./secret-mask.js";
 
 const HEADLINE: Readonly<Record<DeployResult["outcome"], string>> = {
   succeeded: "✅ deployed and verified",
@@ -14,7 +14,7 @@ const HEADLINE: Readonly<Record<DeployResult["outcome"], string>> = {
  * The deploy's report, Markdown: outcome first, then what failed, what was rolled back, the final
  * state of the stack and the timings. Secret values of the stack are scrubbed from it.
  */
-export function renderDeployReport(result: DeployResult, secretValues: readonly string[] = []): string {
+export function renderDeployReport(result: DeployResult, secrets: SecretSource = []): string {
   const lines: string[] = [];
   const r = result.release;
   lines.push(`**Deploy of \`${result.stack}\`: ${HEADLINE[result.outcome]}** (exit code ${result.exitCode})`, "");
@@ -38,7 +38,7 @@ export function renderDeployReport(result: DeployResult, secretValues: readonly 
   const timings = Object.entries(result.timingsMs).map(([k, ms]) => `${k} ${(ms / 1000).toFixed(1)}s`);
   if (timings.length > 0) lines.push(`Timings: ${timings.join(", ")}.`, "");
   if (result.notification !== undefined) lines.push(`Notification: ${result.notification}.`, "");
-  return scrubSecretValues(lines.join("\n"), secretValues);
+  return scrubFunction(secrets)(lines.join("\n"));
 }
 
 function finalState(result: DeployResult): string {

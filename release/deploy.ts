@@ -7,16 +7,40 @@ import type { ConfigMap, EngineEvent, Stack } from "@pulumi/pulumi/automation/in
 import { buildSlackMessage, type DeployNotice, sendSlackMessage } from "./notify.js";
 import { operationControl } from "./operation.js";
 import { errorDiagnostics, previewStack } from "./preview.js";
-import { newReleaseId, readReleaseRecord, releaseConfig, releaseMessage, type ReleaseRecord, rollbackMessage, writeReleaseRecord } from "./release-record.js";
+import {
+  IMAGE_KEY,
+  newReleaseId,
+  readReleaseRecord,
+  recordProblems,
+  releaseConfig,
+  releaseMessage,
+  type ReleaseRecord,
+  rollbackMessage,
+  serializeReleaseRecord,
+  tagValueLimit,
+  writeReleaseRecord,
+} from "./release-record.js";
 import { summaryText } from "./markdown-report.js";
-import { EXIT, openStack, rephrase, ReleaseError, secretConfigValues, type StackTarget, stripColor } from "./stack-access.js";
-import { type Check, checkRollouts, checkServiceEndpoints, clusterAccess, type ObjectRef, smokeTest, unreachableReason, type VerifyTargets } from "./verify.js";
+import { SecretScrubber } from "./secret-mask.js";
+import { writeStackConfig } from "./stack-config.js";
+import { EXIT, openStack, readStackConfig, rephrase, ReleaseError, secretValuesOf, type StackTarget, stripColor } from "./stack-access.js";
+import {
+  type Check,
+  checkRollouts,
+  checkServiceEndpoints,
+  clusterAccess,
+  type ObjectRef,
+  smokeTest,
+  unreachableReason,
+  verificationFailure,
+  type VerifyTargets,
+} from "./verify.js";
 
 const execFileAsync = promisify(execFile);
 
-/** The config key holding the service image, and the one holding cluster access. */
-const IMAGE_KEY = "go-service:image";
+/** The config keys holding cluster access and the environment. */
 const KUBERNETES_KEY = "go-service:kubernetes";
+const ENVIRONMENT_KEY = "go-service:environment";
 
 export interface DeployOptions {
   readonly target: StackTarget;
@@ -27,10 +51,14 @@ export interface DeployOptions {
    * rollout check. Past it, the update is cancelled and the release counts as failed. @default 600
    */
   readonly rolloutTimeoutSeconds?: number;
-  /** Base URL for `GET /health` and `GET /ready`; a failure fails the release. @default - the stack's `serviceUrl` output, skipped (and reported "not run") when it cannot be reached from here */
+  /**
+   * Base URL for `GET /health` and `GET /ready`; a failure fails the release. In production, this or
+   * `noSmokeReason` is required. @default - the stack's `serviceUrl` output, skipped (and reported
+   * "not run") when it cannot be reached from here
+   */
   readonly smokeUrl?: string;
-  /** Skip the HTTP smoke tests. @default false */
-  readonly skipSmoke?: boolean;
+  /** Skip the HTTP smoke tests, for this reason (`--no-smoke <reason>`): it goes into the report and the release record. @default - the smoke tests run */
+  readonly noSmokeReason?: string;
   /** Seconds the smoke tests retry before failing. @default 60 */
   readonly smokeTimeoutSeconds?: number;
   /** Re-apply the last good release instead of deploying the checkout. @default false */
@@ -46,6 +74,12 @@ export interface DeployOptions {
   /** Link to the CI run, for the notification. */
   readonly runUrl?: string;
   readonly now?: () => Date;
+  /**
+   * Filled in by the deploy with every secret value it handles (the stack's, and those of a release
+   * it re-applies), for the caller to scrub what it prints. The deploy scrubs its own result, logs and
+   * notification with it. @default - a scrubber of the deploy's own
+   */
+  readonly scrubber?: SecretScrubber;
 }
 
 /** A release as deployed: program revision and image. */
@@ -91,7 +125,10 @@ class Timer {
  * unusable stack before anything was changed.
  */
 export async function deploy(options: DeployOptions): Promise<DeployResult> {
-  const log = options.log ?? (() => undefined);
+  const scrubber = options.scrubber ?? new SecretScrubber();
+  const log = (line: string): void => options.log?.(scrubber.scrub(line));
+  const onCliOutput = options.onCliOutput === undefined ? undefined : (text: string): void => options.onCliOutput?.(scrubber.scrub(text));
+  options = { ...options, scrubber, log, ...(onCliOutput === undefined ? {} : { onCliOutput }) };
   const now = options.now ?? (() => new Date());
   const timeout = options.rolloutTimeoutSeconds ?? 600;
   const timer = new Timer();
@@ -99,13 +136,16 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
   const { target } = options;
 
   const stack = await openStack(target);
-  const secrets = await secretConfigValues(stack);
-  const config = await stack.getAllConfig();
+  const config = await readStackConfig(stack);
+  scrubber.add(secretValuesOf(config));
+  const smokeProblem = smokeRequirement(config[ENVIRONMENT_KEY]?.value, options);
+  if (smokeProblem !== undefined) throw new ReleaseError(smokeProblem, EXIT.usage);
   const lastGood = await readReleaseRecord(stack);
   const sha = await gitHead(target.workDir);
   const release: ReleaseRef = { id: newReleaseId(sha, now()), sha, image: config[IMAGE_KEY]?.value ?? "" };
 
-  const finish = async (result: Omit<DeployResult, "timingsMs" | "stack" | "release" | "pendingOperations" | "notification">): Promise<DeployResult> => {
+  const finish = async (outcome: Omit<DeployResult, "timingsMs" | "stack" | "release" | "pendingOperations" | "notification">): Promise<DeployResult> => {
+    const result = scrubber.scrubDeep(outcome);
     const pendingOperations = await countPendingOperations(stack);
     const notice: DeployNotice = {
       stack: target.stackName,
@@ -117,25 +157,34 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
       ...(result.rollback?.ok === true ? { rolledBackTo: result.rollback.release } : {}),
       ...(options.runUrl === undefined ? {} : { runUrl: options.runUrl }),
     };
-    const notification = options.slackWebhookUrl === undefined ? undefined : await sendSlackMessage(options.slackWebhookUrl, buildSlackMessage(notice, secrets));
+    const notification = options.slackWebhookUrl === undefined ? undefined : await sendSlackMessage(options.slackWebhookUrl, buildSlackMessage(notice, scrubber));
     return { ...result, stack: target.stackName, release, pendingOperations, timingsMs: timer.timings, ...(notification === undefined ? {} : { notification }) };
   };
 
   if (options.rollbackOnly === true) {
-    if (lastGood === undefined) return finish({ exitCode: EXIT.failed, outcome: "failed", failure: "no last good release is recorded for this stack", checks: [] });
-    log(`re-applying the last good release ${lastGood.id} (${lastGood.sha.slice(0, 12)}, ${lastGood.image})`);
-    const rollback = await timer.time("rollback", () => reapplyRelease(stack, lastGood, options, timeout));
+    if (lastGood.kind === "none") return finish({ exitCode: EXIT.failed, outcome: "failed", failure: "no last good release is recorded for this stack", checks: [] });
+    if (lastGood.kind === "unreadable") return finish({ exitCode: EXIT.failed, outcome: "failed", failure: untrustedRecord(lastGood.problem), checks: [] });
+    const record = lastGood.record;
+    log(`re-applying the last good release ${record.id} (${record.sha.slice(0, 12)}, ${record.image})`);
+    const rollback = await timer.time("rollback", () => reapplyRelease(stack, record, options, timeout));
     return finish({
       exitCode: rollback.ok ? EXIT.ok : rollback.interrupted ? EXIT.cancelled : EXIT.failed,
       outcome: rollback.ok ? "succeeded" : rollback.interrupted ? "cancelled" : "failed",
       checks: [],
-      rollback,
+      rollback: rollbackResult(rollback),
       ...(rollback.failure === undefined ? {} : { failure: rollback.failure }),
     });
   }
 
   log(`release ${release.id}: ${target.stackName} at ${sha.slice(0, 12)}, image ${release.image}`);
   if (await programIsDirty(target.workDir)) log("warning: the program has uncommitted changes; the recorded revision does not include them");
+  // The record must fit in its tag: find out now, before anything is changed.
+  const limit = tagValueLimit((await stack.workspace.whoAmI()).url);
+  try {
+    serializeReleaseRecord({ ...release, verifiedAt: verifiedAt(now()), ...(options.noSmokeReason === undefined ? {} : { noSmoke: options.noSmokeReason }) }, limit);
+  } catch (error) {
+    return finish({ exitCode: EXIT.notApplied, outcome: "not-applied", failure: `the release could not be recorded, so nothing was changed: ${(error as Error).message}`, checks: [] });
+  }
 
   // 1. Preview: a release that cannot even be planned changes nothing.
   const preview = await timer.time("preview", () => previewStack(stack, { ...(options.signal === undefined ? {} : { signal: options.signal }) }));
@@ -156,16 +205,16 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
   let checks: Check[] = [];
   let failure = update.failure;
   if (failure === undefined) {
-    checks = await timer.time("verify", () => verifyStack(stack, config, options, timeout));
-    const failed = checks.filter((c) => c.status === "failed");
-    if (failed.length > 0) failure = `verification failed: ${failed.map((c) => `${c.name}: ${c.detail}`).join("; ")}`;
+    const verified = await timer.time("verify", () => verifyStack(stack, config, options, timeout));
+    checks = verified.checks;
+    failure = verified.failure;
   } else {
     // What the cluster says about the rollout the update was waiting for.
     checks = await verifyRolloutsOnly(stack, config, options);
   }
   if (failure === undefined) {
-    const record: ReleaseRecord = { ...release, verifiedAt: now().toISOString() };
-    await writeReleaseRecord(stack, record);
+    const record: ReleaseRecord = { ...release, verifiedAt: verifiedAt(now()), ...(options.noSmokeReason === undefined ? {} : { noSmoke: options.noSmokeReason }) };
+    await writeReleaseRecord(stack, record, limit);
     log(`verified and recorded as the last good release (${release.id})`);
     return finish({ exitCode: EXIT.ok, outcome: "succeeded", previewSummary, checks });
   }
@@ -175,11 +224,15 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
   if (options.signal?.aborted === true) {
     return finish({ exitCode: EXIT.cancelled, outcome: "cancelled", previewSummary, failure, checks });
   }
-  if (lastGood === undefined) {
+  if (lastGood.kind === "none") {
     return finish({ exitCode: EXIT.failed, outcome: "failed", previewSummary, failure: `${failure}\nno last good release is recorded: nothing to roll back to`, checks });
   }
-  log(`rolling back: re-applying the last good release ${lastGood.id} (${lastGood.sha.slice(0, 12)}, ${lastGood.image})`);
-  const rollback = await timer.time("rollback", () => reapplyRelease(stack, lastGood, options, timeout));
+  if (lastGood.kind === "unreadable") {
+    return finish({ exitCode: EXIT.failed, outcome: "failed", previewSummary, failure: `${failure}\n${untrustedRecord(lastGood.problem)}`, checks });
+  }
+  const record = lastGood.record;
+  log(`rolling back: re-applying the last good release ${record.id} (${record.sha.slice(0, 12)}, ${record.image})`);
+  const rollback = await timer.time("rollback", () => reapplyRelease(stack, record, options, timeout));
   log(rollback.ok ? "rollback verified" : `rollback failed: ${rollback.failure ?? ""}`);
   return finish({
     exitCode: rollback.ok ? EXIT.rolledBack : rollback.interrupted ? EXIT.cancelled : EXIT.failed,
@@ -187,8 +240,35 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
     previewSummary,
     failure,
     checks,
-    rollback,
+    rollback: rollbackResult(rollback),
   });
+}
+
+/**
+ * In production the HTTP smoke tests are mandatory: a smoke URL, or a reason to skip them that goes
+ * into the report and the record. Returns the problem, or undefined when the options satisfy the rule.
+ */
+export function smokeRequirement(environment: string | undefined, options: Pick<DeployOptions, "smokeUrl" | "noSmokeReason">): string | undefined {
+  if (options.smokeUrl !== undefined && options.noSmokeReason !== undefined) return "--smoke-url and --no-smoke exclude each other: give one";
+  if (options.noSmokeReason !== undefined && options.noSmokeReason.trim() === "") return "--no-smoke needs a reason, recorded with the release: --no-smoke <reason>";
+  if (environment === "production" && options.smokeUrl === undefined && options.noSmokeReason === undefined) {
+    return "the smoke tests are mandatory in production: pass --smoke-url <base URL> (CI: the environment's SMOKE_URL variable), or --no-smoke <reason> to deploy without them";
+  }
+  return undefined;
+}
+
+/** A verification time as the record keeps it: ISO 8601, UTC, to the second. */
+function verifiedAt(date: Date): string {
+  return date.toISOString().replace(/\.\d+Z$/, "Z");
+}
+
+/** The words of a refused record: what did not match, and that nothing was re-applied. */
+export function untrustedRecord(problem: string): string {
+  return `the last good release record cannot be trusted, so nothing was re-applied: ${problem}`;
+}
+
+function rollbackResult(outcome: RollbackOutcome): NonNullable<DeployResult["rollback"]> {
+  return { release: outcome.release, ok: outcome.ok, checks: outcome.checks, ...(outcome.failure === undefined ? {} : { failure: outcome.failure }) };
 }
 
 interface UpdateOutcome {
@@ -241,21 +321,33 @@ export async function verifyTargets(stack: Stack): Promise<VerifyTargets> {
   return { deployments: refs("kubernetes:apps/v1:Deployment"), services: refs("kubernetes:core/v1:Service") };
 }
 
-async function verifyStack(stack: Stack, config: ConfigMap, options: DeployOptions, timeoutSeconds: number): Promise<Check[]> {
+/** The verification of a release: its checks, and why the release is not verified (undefined when it is). */
+export interface Verification {
+  readonly checks: Check[];
+  readonly failure?: string;
+}
+
+async function verifyStack(stack: Stack, config: ConfigMap, options: DeployOptions, timeoutSeconds: number): Promise<Verification> {
   const access = clusterAccess(configObject(config, KUBERNETES_KEY), stack.workspace.workDir, options.target.envVars ?? {});
   const targets = await verifyTargets(stack);
   const checks = [...(await checkRollouts(access, targets.deployments, timeoutSeconds)), ...(await checkServiceEndpoints(access, targets.services))];
-  if (options.skipSmoke === true) return [...checks, { name: "HTTP smoke tests", status: "not run", detail: "skipped (--no-smoke)" }];
+  checks.push(...(await smokeChecks(stack, options)));
+  const failure = verificationFailure(targets, checks);
+  return { checks, ...(failure === undefined ? {} : { failure }) };
+}
+
+async function smokeChecks(stack: Stack, options: DeployOptions): Promise<Check[]> {
+  if (options.noSmokeReason !== undefined) return [{ name: "HTTP smoke tests", status: "not run", detail: `skipped (--no-smoke): ${options.noSmokeReason}` }];
   let url = options.smokeUrl;
   if (url === undefined) {
     const outputs = await stack.outputs();
     const derived = outputs.serviceUrl?.value;
-    if (typeof derived !== "string") return [...checks, { name: "HTTP smoke tests", status: "not run", detail: "no URL: pass --smoke-url (the stack has no serviceUrl output)" }];
+    if (typeof derived !== "string") return [{ name: "HTTP smoke tests", status: "not run", detail: "no URL: pass --smoke-url (the stack has no serviceUrl output)" }];
     const reason = await unreachableReason(derived);
-    if (reason !== undefined) return [...checks, { name: "HTTP smoke tests", status: "not run", detail: `no URL reachable: ${reason} (pass --smoke-url to make them mandatory)` }];
+    if (reason !== undefined) return [{ name: "HTTP smoke tests", status: "not run", detail: `no URL reachable: ${reason} (pass --smoke-url to make them mandatory)` }];
     url = derived;
   }
-  return [...checks, ...(await smokeTest(url, { timeoutSeconds: options.smokeTimeoutSeconds ?? 60 }))];
+  return smokeTest(url, { timeoutSeconds: options.smokeTimeoutSeconds ?? 60 });
 }
 
 /** After a failed update: the rollout state as the API server reports it, without waiting. */
@@ -291,15 +383,30 @@ interface RollbackOutcome {
 const SHARED_PATHS = ["node_modules", ".cluster"];
 
 /**
- * Re-applies a recorded release: its program from a git worktree of its commit, its config from the
- * stack's history, then the same verification as a deploy (smoke tests included).
+ * Re-applies a recorded release, once the record is cross-checked (its commit exists and is the one
+ * its id names; the history's update of it ran the recorded image): its program from a git worktree
+ * of its commit, its config from the stack's history, then the same verification as a deploy (smoke
+ * tests included).
  */
 async function reapplyRelease(stack: Stack, record: ReleaseRecord, options: DeployOptions, timeoutSeconds: number): Promise<RollbackOutcome> {
   const repo = options.target.workDir;
+  const scrubber = options.scrubber ?? new SecretScrubber();
+  const refused = (failure: string): RollbackOutcome => ({ release: record, ok: false, interrupted: false, checks: [], failure });
+
+  // The release's config, from history (decrypted): its secrets are scrubbed from here on.
+  let config: ConfigMap;
+  try {
+    config = await releaseConfig(stack, record);
+  } catch (error) {
+    return refused(`the last good release cannot be re-applied: ${(error as Error).message}`);
+  }
+  scrubber.add(secretValuesOf(config));
+  const problems = await recordProblems(record, repo, config);
+  if (problems.length > 0) return refused(untrustedRecord(problems.join("; ")));
+
   const dir = mkdtempSync(path.join(tmpdir(), "go-service-release-"));
   const worktree = path.join(dir, "program");
   try {
-    const config = await releaseConfig(stack, record);
     await execFileAsync("git", ["-C", repo, "worktree", "add", "--detach", worktree, record.sha]);
     const programDir = path.join(worktree, path.relative(await gitTopLevel(repo), repo));
     for (const shared of SHARED_PATHS) {
@@ -307,21 +414,19 @@ async function reapplyRelease(stack: Stack, record: ReleaseRecord, options: Depl
       if (existsSync(from) && !existsSync(path.join(programDir, shared))) symlinkSync(from, path.join(programDir, shared));
     }
     const old = await openStack({ ...options.target, workDir: programDir });
-    // The secrets provider settings are the stack's current ones; the config is the release's.
-    const settings = await stack.workspace.stackSettings(stack.name);
-    await old.workspace.saveStackSettings(old.name, { ...settings, config: {} });
-    await old.setAllConfigJson(JSON.stringify(config));
+    // The secrets provider settings are the stack's current ones; the config is the release's,
+    // written with no secret value on a command line (release/stack-config.ts).
+    await writeStackConfig(old, config, await stack.workspace.stackSettings(stack.name));
     const update = await runUpdate(old, rollbackMessage(record.id), { ...options, planFile: undefined }, timeoutSeconds);
     if (update.interrupted) return { release: record, ok: false, interrupted: true, checks: [], failure: "interrupted (Ctrl-C) during the rollback" };
     if (update.failure !== undefined) return { release: record, ok: false, interrupted: false, checks: await verifyRolloutsOnly(old, config, options), failure: update.failure };
-    const checks = await verifyStack(old, config, options, timeoutSeconds);
-    const failed = checks.filter((c) => c.status === "failed");
+    const verified = await verifyStack(old, config, options, timeoutSeconds);
     return {
       release: record,
-      ok: failed.length === 0,
+      ok: verified.failure === undefined,
       interrupted: false,
-      checks,
-      ...(failed.length === 0 ? {} : { failure: `verification of the rolled-back release failed: ${failed.map((c) => `${c.name}: ${c.detail}`).join("; ")}` }),
+      checks: verified.checks,
+      ...(verified.failure === undefined ? {} : { failure: `the re-applied release is not verified: ${verified.failure}` }),
     };
   } catch (error) {
     const phrased = rephrase(error, stack.name);

@@ -1,6 +1,6 @@
 import type { ChangeCounts, PropertyChange, ResourceChange } from "./resource-changes.js";
 import { riskyChanges } from "./risky-changes.js";
-import { SECRET_MARK, UNKNOWN_VALUE, scrubSecretValues } from "./secret-mask.js";
+import { SECRET_MARK, scrubDeep, scrubFunction, type SecretSource, UNKNOWN_VALUE } from "./secret-mask.js";
 
 /** GitHub rejects comments over 65,536 characters; the margin leaves room for the workflow's own lines. */
 export const GITHUB_COMMENT_LIMIT = 65_536;
@@ -18,8 +18,11 @@ export interface PreviewReportInput {
   readonly warnings?: readonly string[];
   /** Lines shown under the summary (program revision, plan file...). */
   readonly notes?: readonly string[];
-  /** Secret values to scrub from the text whatever happens (the stack's secret config values). */
-  readonly secretValues?: readonly string[];
+  /**
+   * Secret values to scrub from the text whatever happens (the stack's secret config values): from
+   * every value before it is cut or escaped, and from the final text.
+   */
+  readonly secretValues?: SecretSource;
 }
 
 export interface RenderOptions {
@@ -55,8 +58,10 @@ const SEVERITY_ICON = { blocked: "🛑", "data-loss": "🚨", downtime: "⚠️"
  */
 export function renderPreviewMarkdown(input: PreviewReportInput, options: RenderOptions = {}): RenderedReport {
   const maxChars = options.maxChars ?? DEFAULT_REPORT_LIMIT;
-  const secrets = input.secretValues ?? [];
-  const scrub = (text: string): string => scrubSecretValues(text, secrets);
+  const scrub = scrubFunction(input.secretValues ?? []);
+  // Scrubbed first, before any value is cut to length or escaped (a cut through a secret, or a pipe
+  // escaped inside one, would leave text no later scrub recognizes); the sections again at the end.
+  input = { ...input, ...scrubDeep({ changes: input.changes, errors: input.errors, warnings: input.warnings, notes: input.notes }, scrub) };
 
   const head: string[] = [];
   const failed = (input.errors?.length ?? 0) > 0;

@@ -1,4 +1,4 @@
-import { scrubSecretValues } from "./secret-mask.js";
+import { scrubFunction, type SecretSource } from "./secret-mask.js";
 
 /** What a notification says about one deploy. */
 export interface DeployNotice {
@@ -36,8 +36,8 @@ const MAX_FAILURE_CHARS = 600;
  * failure text is scrubbed of the secret values (then cut short), the whole message scrubbed again,
  * and nothing else of the config is included.
  */
-export function buildSlackMessage(notice: DeployNotice, secretValues: readonly string[] = []): SlackMessage {
-  const scrub = (text: string): string => scrubSecretValues(text, secretValues);
+export function buildSlackMessage(notice: DeployNotice, secrets: SecretSource = []): SlackMessage {
+  const scrub = scrubFunction(secrets);
   const lines = [
     `*go-service* \`${notice.stack}\` ${HEADLINE[notice.outcome]} in ${notice.durationSeconds}s`,
     `release: \`${notice.sha.slice(0, 12)}\` image \`${notice.image}\``,

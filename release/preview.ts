@@ -1,6 +1,6 @@
 import type { EngineEvent, Stack } from "@pulumi/pulumi/automation/index.js";
 import { type ChangeCounts, countChanges, type ResourceChange, resourceChanges } from "./resource-changes.js";
-import { scrubSecretValues } from "./secret-mask.js";
+import { scrubFunction, type SecretSource } from "./secret-mask.js";
 import { rephrase, ReleaseError, stripColor } from "./stack-access.js";
 
 export interface PreviewOptions {
@@ -73,9 +73,9 @@ export function errorDiagnostics(events: readonly EngineEvent[], severity: "erro
  * Node.js SDK logs its RegisterResource responses at debug level, and those carry a Secret's data in
  * base64 even though the engine masks it everywhere else. The rest is scrubbed of the secret values.
  */
-export function exportableEvents(events: readonly EngineEvent[], secretValues: readonly string[]): string {
+export function exportableEvents(events: readonly EngineEvent[], secrets: SecretSource): string {
   const kept = events.filter((event) => !isDebugDiagnostic(event));
-  return `${scrubSecretValues(JSON.stringify(kept, null, 1), secretValues)}\n`;
+  return `${scrubFunction(secrets)(JSON.stringify(kept, null, 1))}\n`;
 }
 
 /** A debug diagnostic. The automation API's types omit this severity, but the engine emits it. */

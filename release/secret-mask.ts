@@ -117,15 +117,28 @@ export class SecretScrubber {
 
   /** A deep copy of `value` with every string in it scrubbed (for results built from engine and CLI text). */
   scrubDeep<T>(value: T): T {
-    if (typeof value === "string") return this.scrub(value) as T;
-    if (Array.isArray(value)) return value.map((item: unknown) => this.scrubDeep(item)) as T;
-    if (value !== null && typeof value === "object") {
-      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, this.scrubDeep(v)])) as T;
-    }
-    return value;
+    return scrubDeep(value, (text) => this.scrub(text));
   }
 
   toJSON(): string {
     return `SecretScrubber(${this.size} values)`;
   }
+}
+
+/** Secret values to scrub: a list of them, or a {@link SecretScrubber} holding them. */
+export type SecretSource = readonly string[] | Pick<SecretScrubber, "scrub">;
+
+/** The scrub function of a {@link SecretSource}. */
+export function scrubFunction(source: SecretSource): (text: string) => string {
+  return Array.isArray(source) ? (text: string) => scrubSecretValues(text, source as readonly string[]) : (text: string) => (source as Pick<SecretScrubber, "scrub">).scrub(text);
+}
+
+/** A deep copy of `value` (plain data) with every string in it, keys included, passed through `scrub`. */
+export function scrubDeep<T>(value: T, scrub: (text: string) => string): T {
+  if (typeof value === "string") return scrub(value) as T;
+  if (Array.isArray(value)) return value.map((item: unknown) => scrubDeep(item, scrub)) as T;
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [scrub(k), scrubDeep(v, scrub)])) as T;
+  }
+  return value;
 }

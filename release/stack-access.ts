@@ -86,9 +86,16 @@ export function rephrase(error: unknown, stackName: string): Error {
   return error instanceof Error ? error : new Error(String(error));
 }
 
-/** The meaningful lines of a CommandError's text: its `error:` lines and diagnostics, not the progress output. */
+/**
+ * The meaningful lines of a CommandError's text: its `error:` lines and diagnostics, not the progress
+ * output. The text's `err?:` part is dropped: it is the process library's own error, which repeats the
+ * whole command line (`Command failed with exit code 255: pulumi config set ... <value>`).
+ */
 export function commandErrorLines(text: string): string {
-  const lines = stripColor(text).split("\n");
+  const cut = text.indexOf("\n err?: ");
+  const lines = stripColor(cut < 0 ? text : text.slice(0, cut))
+    .split("\n")
+    .filter((l) => !/Command failed( with exit code \d+)?:/.test(l));
   const wanted = lines.filter((l) => /\berror:/i.test(l));
   const chosen = wanted.length > 0 ? wanted : lines.slice(-20);
   return chosen.map((l) => l.trimEnd()).filter((l) => l !== "").join("\n");
@@ -100,10 +107,26 @@ export function stripColor(text: string): string {
   return text.replace(/\u001b\[[0-9;]*m/g, "").replace(/<\{%[^%]*%\}>/g, "");
 }
 
-/** The stack's secret config values, to scrub from anything printed. */
-export async function secretConfigValues(stack: Stack): Promise<string[]> {
-  const config: ConfigMap = await stack.getAllConfig();
+/**
+ * The stack's config, secrets decrypted. A failure is reported in fixed words: the CLI's error would
+ * carry its output, which holds the decrypted values.
+ */
+export async function readStackConfig(stack: Stack): Promise<ConfigMap> {
+  try {
+    return await stack.getAllConfig();
+  } catch {
+    throw new Error(`could not read the config of stack "${stack.name}" (pulumi config --show-secrets failed; its output is withheld, as it holds decrypted values)`);
+  }
+}
+
+/** The secret values of a config map. */
+export function secretValuesOf(config: ConfigMap): string[] {
   return Object.values(config)
     .filter((entry) => entry.secret === true)
     .map((entry) => entry.value);
+}
+
+/** The stack's secret config values, to scrub from anything printed. */
+export async function secretConfigValues(stack: Stack): Promise<string[]> {
+  return secretValuesOf(await readStackConfig(stack));
 }

@@ -158,3 +158,19 @@ export async function unreachableReason(url: string): Promise<string | undefined
     return `${host} does not resolve from here`;
   }
 }
+
+/**
+ * Why a release is not verified, or undefined when it is. A verification that ran no check is not a
+ * verification: the release is verified only when every check that ran passed, at least one check
+ * passed, and the stack's state has the Deployment to check (a stack of this program always has one).
+ */
+export function verificationFailure(targets: VerifyTargets, checks: readonly Check[]): string | undefined {
+  const failed = checks.filter((c) => c.status === "failed");
+  if (failed.length > 0) return `verification failed: ${failed.map((c) => `${c.name}: ${c.detail}`).join("; ")}`;
+  if (targets.deployments.length === 0) {
+    const what = targets.services.length === 0 ? "no Deployment or Service" : "no Deployment";
+    return `verification found ${what} of the stack in its state: nothing was verified, so the release is not recorded as good`;
+  }
+  if (!checks.some((c) => c.status === "passed")) return "every verification check was skipped: nothing was verified, so the release is not recorded as good";
+  return undefined;
+}

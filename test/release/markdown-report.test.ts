@@ -222,6 +222,37 @@ describe("secrets", () => {
   });
 });
 
+describe("secrets cut or escaped in a value", () => {
+  const SECRET = "e2e-jwt-SECRET-4f1c9a7b2d8e6053a1b9";
+  const PIPED = "a|secret|with-pipes-0042";
+  const withValue = (after: string): PreviewReportInput => ({
+    stack: "staging",
+    counts: { create: 0, update: 1, replace: 0, delete: 0, same: 0 },
+    changes: [
+      {
+        op: "update",
+        type: "kubernetes:core/v1:ConfigMap",
+        name: "myapp/myapp-config",
+        urn: "urn:pulumi:staging::go-service::kubernetes:core/v1:ConfigMap::myapp-config",
+        protect: false,
+        retainOnDelete: false,
+        replaceKeys: [],
+        highlights: [],
+        properties: [{ label: "data.TOKEN", path: "data.TOKEN", kind: "update", before: "old", after, replaces: false }],
+      },
+    ],
+  });
+
+  it.each([
+    ["a secret across the 300-character cut of a value: not even its start is left", `${"x".repeat(290)}${SECRET}`, SECRET, SECRET.slice(0, 10)],
+    ["a secret holding a pipe, which the table escapes", PIPED, PIPED, "secret\\|with"],
+  ])("%s", (_case, after, secret, leaked) => {
+    const markdown = renderPreviewMarkdown({ ...withValue(after), secretValues: [secret] }).markdown;
+    expect(markdown).not.toContain(leaked);
+    expect(row(markdown, "data.TOKEN")).toMatch(/^\| `data\.TOKEN` \| `old` \| `(x+)?\[secret\]` \|$/);
+  });
+});
+
 describe("size limit", () => {
   it("the default keeps a margin under GitHub's comment limit", () => {
     expect(DEFAULT_REPORT_LIMIT).toBeLessThanOrEqual(GITHUB_COMMENT_LIMIT - 5_000);

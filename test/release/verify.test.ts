@@ -3,7 +3,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { clusterAccess, smokeTest, unreachableReason } from "../../release/verify.js";
+import { clusterAccess, smokeTest, unreachableReason, verificationFailure } from "../../release/verify.js";
 
 describe("smokeTest (client, against a local stand-in server)", () => {
   let server: Server;
@@ -69,5 +69,36 @@ describe("clusterAccess", () => {
   it("resolves the stack's relative kubeconfig against the program directory and keeps the context", () => {
     expect(clusterAccess({ kubeconfig: ".cluster/kubeconfig", context: "local" }, "/repo", {})).toEqual({ kubeconfig: "/repo/.cluster/kubeconfig", context: "local", env: {} });
     expect(clusterAccess(undefined, "/repo", {})).toEqual({ env: {} });
+  });
+});
+
+describe("verificationFailure: a verification that ran no check is not a verification", () => {
+  const deployment = { namespace: "myapp", name: "myapp" };
+  const passed = (name: string) => ({ name, status: "passed" as const, detail: "ok" });
+  const notRun = { name: "HTTP smoke tests", status: "not run" as const, detail: "no URL reachable: myapp.myapp.svc.cluster.local is an in-cluster address" };
+  it.each<[string, Parameters<typeof verificationFailure>[0], Parameters<typeof verificationFailure>[1], string | undefined]>([
+    ["a rollout and endpoints that passed, smoke tests not run", { deployments: [deployment], services: [deployment] }, [passed("rollout"), passed("endpoints"), notRun], undefined],
+    [
+      "no Deployment or Service of the stack found",
+      { deployments: [], services: [] },
+      [notRun],
+      "verification found no Deployment or Service of the stack in its state: nothing was verified, so the release is not recorded as good",
+    ],
+    [
+      "a Service but no Deployment",
+      { deployments: [], services: [deployment] },
+      [passed("endpoints"), notRun],
+      "verification found no Deployment of the stack in its state: nothing was verified, so the release is not recorded as good",
+    ],
+    ["every check skipped", { deployments: [deployment], services: [] }, [notRun], "every verification check was skipped: nothing was verified, so the release is not recorded as good"],
+    ["no check at all", { deployments: [deployment], services: [] }, [], "every verification check was skipped: nothing was verified, so the release is not recorded as good"],
+    [
+      "a failed check",
+      { deployments: [deployment], services: [] },
+      [{ name: "rollout of Deployment myapp/myapp", status: "failed", detail: "timed out" }, notRun],
+      "verification failed: rollout of Deployment myapp/myapp: timed out",
+    ],
+  ])("%s", (_case, targets, checks, expected) => {
+    expect(verificationFailure(targets, checks)).toBe(expected);
   });
 });

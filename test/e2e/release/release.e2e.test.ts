@@ -23,7 +23,7 @@ import { deploy, type DeployOptions, type DeployResult } from "../../../release/
 import { renderDeployReport } from "../../../release/deploy-report.js";
 import { renderPreviewMarkdown } from "../../../release/markdown-report.js";
 import { exportableEvents, isDebugDiagnostic, previewStack } from "../../../release/preview.js";
-import { readReleaseRecord } from "../../../release/release-record.js";
+import { readReleaseRecord, recordOf } from "../../../release/release-record.js";
 import { EXIT, ReleaseError } from "../../../release/stack-access.js";
 import { createTestStack, ensureMonitoringCrds, kubectl, repoRoot, saveFixture, SECRETS, simulateIngressController, type TestStack, toolsEnv } from "./environment.js";
 import { stepTimer } from "../support/timer.js";
@@ -101,7 +101,7 @@ describe("releases on the real engine and the local cluster", () => {
     expect(result.checks.find((c) => c.name === "HTTP smoke tests")).toMatchObject({ status: "not run" });
     expect(result.checks.find((c) => c.name === "HTTP smoke tests")?.detail).toMatch(/^no URL reachable: /);
 
-    const record = await readReleaseRecord(t.stack);
+    const record = recordOf(await readReleaseRecord(t.stack));
     expect(record).toMatchObject({ id: result.release.id, sha: result.release.sha, image: GOOD_IMAGE });
     const d = await deployment();
     expect(d.spec.template.spec.containers[0]?.image).toBe(GOOD_IMAGE);
@@ -212,7 +212,7 @@ describe("releases on the real engine and the local cluster", () => {
   });
 
   it("a deploy of a broken release fails verification and is rolled back to the last good release, Ready again", async () => {
-    const good = await readReleaseRecord(t.stack);
+    const good = recordOf(await readReleaseRecord(t.stack));
     await setImage(BROKEN_IMAGE);
     // A stand-in Slack webhook on 127.0.0.1 receives the deploy's notification.
     const received: string[] = [];
@@ -247,7 +247,7 @@ describe("releases on the real engine and the local cluster", () => {
     expect(d.spec.template.spec.containers[0]?.image).toBe(GOOD_IMAGE);
     expect(d.status.conditions?.find((c) => c.type === "Available")?.status).toBe("True");
     expect(d.status.updatedReplicas).toBe(d.status.readyReplicas);
-    expect(await readReleaseRecord(t.stack)).toEqual(good);
+    expect(recordOf(await readReleaseRecord(t.stack))).toEqual(good);
 
     expect(result.notification).toBeUndefined();
     expect(received).toHaveLength(1);
