@@ -53,37 +53,22 @@ export interface TestStack {
   readonly cleanup: () => Promise<void>;
 }
 
-const MONITORING_CRDS = [
-  ["servicemonitors", "ServiceMonitor"],
-  ["prometheusrules", "PrometheusRule"],
-] as const;
+/** The real prometheus-operator CRDs `npm run cluster:up` applies (scripts/crds/prometheus-operator-crds.sh). */
+export const MONITORING_CRDS_FILE = path.join(repoRoot, "scripts", "cluster", "crds", "monitoring.coreos.com.yaml");
 
 /**
  * The local cluster runs no Prometheus Operator; the stack's ServiceMonitor and PrometheusRule need
- * their CRDs to exist. `npm run cluster:up` registers stand-ins (scripts/cluster/crds); this only fills
- * in for a cluster started without them, and never touches existing ones.
+ * their CRDs. `npm run cluster:up` applies the operator's real ones (with their schemas, so that strict
+ * validation checks those objects too); a cluster started without them, or with the schema-less
+ * stand-ins of earlier versions, gets the same file applied the same way (server-side apply).
  */
 export async function ensureMonitoringCrds(env: Record<string, string>): Promise<void> {
-  for (const [plural, kind] of MONITORING_CRDS) {
-    const existing = await kubectl(env, "get", "crd", `${plural}.monitoring.coreos.com`, "--ignore-not-found", "-o", "name");
-    if (existing.trim() !== "") continue;
-    const crd = {
-      apiVersion: "apiextensions.k8s.io/v1",
-      kind: "CustomResourceDefinition",
-      metadata: { name: `${plural}.monitoring.coreos.com` },
-      spec: {
-        group: "monitoring.coreos.com",
-        scope: "Namespaced",
-        names: { plural, singular: kind.toLowerCase(), kind, listKind: `${kind}List` },
-        versions: [{ name: "v1", served: true, storage: true, schema: { openAPIV3Schema: { type: "object", "x-kubernetes-preserve-unknown-fields": true } } }],
-      },
-    };
-    const file = path.join(mkdtempSync(path.join(tmpdir(), "crd-")), "crd.json");
-    writeFileSync(file, JSON.stringify(crd));
-    await kubectl(env, "apply", "--server-side", "--force-conflicts", "-f", file);
-    rmSync(path.dirname(file), { recursive: true, force: true });
-    await kubectl(env, "wait", "--for=condition=Established", "--timeout=60s", `crd/${plural}.monitoring.coreos.com`);
-  }
+  const names = ["servicemonitors.monitoring.coreos.com", "prometheusrules.monitoring.coreos.com"];
+  const versions = await kubectl(env, "get", "crd", ...names, "--ignore-not-found", "-o", "jsonpath={range .items[*]}{.metadata.annotations.operator\\.prometheus\\.io/version}{\"\\n\"}{end}");
+  const wanted = /operator\.prometheus\.io\/version: (\S+)/.exec(readFileSync(MONITORING_CRDS_FILE, "utf8"))?.[1];
+  if (wanted !== undefined && versions.split("\n").filter((v) => v === wanted).length === names.length) return;
+  await kubectl(env, "apply", "--server-side", "--force-conflicts", "-f", MONITORING_CRDS_FILE);
+  await kubectl(env, "wait", "--for=condition=Established", "--timeout=60s", ...names.map((n) => `crd/${n}`));
 }
 
 /** Creates the temporary stack: the local stack's config, a unique namespace, the required secrets. */
