@@ -17,9 +17,9 @@ export interface CronSchedule {
   readonly daysOfMonth: ReadonlySet<number>;
   /** Months, 1 = January … 12 = December. */
   readonly months: ReadonlySet<number>;
-  /** 0 = Sunday … 6 = Saturday (7 is folded into 0). */
+  /** 0 = Sunday … 6 = Saturday (7 is refused, as Kubernetes does). */
   readonly daysOfWeek: ReadonlySet<number>;
-  /** robfig/cron: when day-of-month and day-of-week are both restricted, either may match. */
+  /** robfig/cron: when day-of-month and day-of-week are both restricted (neither is `*` or `?` without a step above 1), either may match. */
   readonly dayMatchesEither: boolean;
 }
 
@@ -49,7 +49,8 @@ const FIELDS: readonly FieldSpec[] = [
   { label: "hour", min: 0, max: 23 },
   { label: "day-of-month", min: 1, max: 31 },
   { label: "month", min: 1, max: 12, names: MONTH_NAMES, namesStartAt: 1 },
-  { label: "day-of-week", min: 0, max: 7, names: DAY_NAMES, namesStartAt: 0 },
+  // robfig/cron v3 (the API server's validation and the controller) reads 0-6; Sunday is 0, 7 is refused.
+  { label: "day-of-week", min: 0, max: 6, names: DAY_NAMES, namesStartAt: 0 },
 ];
 
 function parseValue(text: string, spec: FieldSpec): number {
@@ -58,7 +59,7 @@ function parseValue(text: string, spec: FieldSpec): number {
   if (nameIndex >= 0) return nameIndex + (spec.namesStartAt ?? 0);
   if (!/^\d+$/.test(text)) throw new Error(`"${text}" is not a number${spec.names ? " or a name" : ""}`);
   const value = Number(text);
-  if (value < spec.min || value > spec.max) throw new Error(`${value} is outside ${spec.min}-${spec.max}`);
+  if (value < spec.min || value > spec.max) throw new Error(`${value} is outside ${spec.min}-${spec.max}${spec.label === "day-of-week" && value === 7 ? " (Sunday is 0)" : ""}`);
   return value;
 }
 
@@ -76,7 +77,8 @@ function parseField(field: string, spec: FieldSpec): { values: Set<number>; star
     let low: number;
     let high: number;
     if (range === "*" || range === "?") {
-      star = true; // robfig/cron: `*/2` counts as a star too when combining day-of-month and day-of-week
+      // robfig/cron's star bit, which makes day-of-month and day-of-week both required: `*` and `*/1`, not `*/2`.
+      star ||= step <= 1;
       low = spec.min;
       high = spec.max;
     } else {
@@ -120,14 +122,13 @@ export function parseCronSchedule(expression: string): CronSchedule {
     ReturnType<typeof parseField>,
     ReturnType<typeof parseField>,
   ];
-  const weekDays = new Set([...daysOfWeek.values].map((day) => day % 7));
   return {
     expression: fields.join(" "),
     minutes: minutes.values,
     hours: hours.values,
     daysOfMonth: daysOfMonth.values,
     months: months.values,
-    daysOfWeek: weekDays,
+    daysOfWeek: daysOfWeek.values,
     dayMatchesEither: !daysOfMonth.star && !daysOfWeek.star,
   };
 }

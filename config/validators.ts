@@ -1,3 +1,5 @@
+import { longestIntervalMinutes, parseCronSchedule } from "./cron-schedule.js";
+
 /**
  * Every field validator of the project, in one place: the stack schema, the constructs and the guardrail
  * policies call these functions, so a rule cannot have two versions. Each returns the reason a value is
@@ -201,16 +203,20 @@ export function infrequentAccessProblem(afterDays: number, retentionDays: number
   return undefined;
 }
 
-const CRON_FIELD = /^(\*|\d+(-\d+)?)(\/\d+)?(,(\*|\d+(-\d+)?)(\/\d+)?)*$/;
-const CRON_MACROS = new Set(["@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"]);
-
-/** A five-field cron expression (or a macro such as `@daily`), as Kubernetes CronJobs accept. */
+/**
+ * A schedule Kubernetes CronJobs accept (five fields or a macro such as `@daily`, robfig/cron syntax:
+ * see {@link parseCronSchedule}) that comes round at least twice in five years.
+ */
 export function cronProblem(expression: string): string | undefined {
-  if (CRON_MACROS.has(expression)) return undefined;
-  const fields = expression.trim().split(/\s+/);
-  if (fields.length !== 5) return `must have 5 fields (minute hour day-of-month month day-of-week), not ${fields.length}`;
-  const bad = fields.find((field) => !CRON_FIELD.test(field));
-  return bad === undefined ? undefined : `field "${bad}" is not a cron field (use numbers, ranges, lists, steps or *)`;
+  try {
+    longestIntervalMinutes(parseCronSchedule(expression));
+    return undefined;
+  } catch (error) {
+    // The parser's messages start with the quoted expression, which the key already shows.
+    const message = (error as Error).message;
+    const quoted = [`"${expression}"`, `"${expression.trim().split(/\s+/).join(" ")}"`].find((prefix) => message.startsWith(prefix));
+    return quoted === undefined ? message : message.slice(quoted.length).replace(/^:?\s*/, "");
+  }
 }
 
 const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;

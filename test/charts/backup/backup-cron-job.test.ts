@@ -301,13 +301,19 @@ describe("parseCronSchedule", () => {
     expect(parseCronSchedule(expression).expression).toBe(normalized);
   });
 
-  it("reads names, steps, lists and folds day 7 into Sunday", () => {
-    const schedule = parseCronSchedule("*/20 9-17/4 1,15 FEB-APR 7");
+  it("reads names, steps and lists", () => {
+    const schedule = parseCronSchedule("*/20 9-17/4 1,15 FEB-APR 0");
     expect([...schedule.minutes]).toEqual([0, 20, 40]);
     expect([...schedule.hours]).toEqual([9, 13, 17]);
     expect([...schedule.daysOfMonth]).toEqual([1, 15]);
     expect([...schedule.months]).toEqual([2, 3, 4]);
     expect([...schedule.daysOfWeek]).toEqual([0]);
     expect(schedule.dayMatchesEither).toBe(true);
+  });
+
+  it("refuses day 7 and reads */2 as restricted, as Kubernetes (robfig/cron v3) does", () => {
+    expect(() => parseCronSchedule("0 0 * * 7")).toThrow('day-of-week field "7": 7 is outside 0-6 (Sunday is 0)');
+    expect(parseCronSchedule("0 0 */2 * 1").dayMatchesEither).toBe(true);
+    expect(parseCronSchedule("0 0 */1 * 1").dayMatchesEither).toBe(false);
   });
 });

@@ -63,9 +63,9 @@ describe("RestoreCheckCronJob defaults", () => {
     ]);
   });
 
-  it("runs weekly, Sundays 06:00 UTC, once, without retries", () => {
+  it("runs weekly, Sundays 04:00 UTC, once, without retries", () => {
     expect(cronJob.spec).toMatchObject({
-      schedule: "0 6 * * 0",
+      schedule: "0 4 * * 0",
       timeZone: "Etc/UTC",
       concurrencyPolicy: "Forbid",
       startingDeadlineSeconds: 3600,
@@ -167,7 +167,7 @@ describe("RestoreCheckCronJob options", () => {
     ["a fractional maximum age", { maxBackupAge: Duration.minutes(90) }, "maxBackupAge must be a whole number of hours, at least 1 (restore-check.sh reads hours), not 1.5"],
     ["the backed-up database as scratch", { fullRestore: true, restoreTargetDatabase: "myapp" }, `restoreTargetDatabase must not be the backed-up database "myapp": the check drops and recreates it`],
     ["a target database without fullRestore", { restoreTargetDatabase: "scratch" }, "restoreTargetDatabase only applies with fullRestore: true; remove it or set fullRestore"],
-    ["a bad schedule", { schedule: "0 6 * * 8" }, `schedule "0 6 * * 8": day-of-week field "8": 8 is outside 0-7`],
+    ["a bad schedule", { schedule: "0 6 * * 8" }, `schedule "0 6 * * 8": day-of-week field "8": 8 is outside 0-6`],
   ])("refuses %s", (_case, props, message) => {
     expect(() => synth(props)).toThrow(`RestoreCheckCronJob "test/restore-check": ${message}`);
   });
