@@ -204,7 +204,8 @@ const memoryQuantity = fc
     fraction: fc.option(fc.stringMatching(/^\d{1,5}$/), { nil: undefined }),
     unit: fc.constantFrom(...MEMORY_UNITS),
   })
-  .map(({ whole, fraction, unit: [suffix, factor] }) => ({
+  .map(({ whole, fraction, unit }) => ({ whole, fraction, suffix: unit[0] as string, factor: unit[1] as bigint }))
+  .map(({ whole, fraction, suffix, factor }) => ({
     text: `${whole}${fraction === undefined ? "" : `.${fraction}`}${suffix}`,
     bytes: {
       numerator: BigInt(`${whole}${fraction ?? ""}`) * factor,
