@@ -102,6 +102,17 @@ describe("preview.yml (pull requests)", () => {
     expect(script).toContain("github.paginate");
   });
 
+  it("runs the guardrail policy pack on the preview, and a violation fails the job", () => {
+    const guardrails = steps.find((s) => s.uses?.startsWith("pulumi/actions@") && s.with?.command === "preview");
+    expect(guardrails?.with).toMatchObject({ command: "preview", "stack-name": "${{ matrix.stack }}", policyPacks: "policies/pack", "pulumi-version": "3.248.0" });
+    expect(guardrails?.if).toBeUndefined();
+    expect((guardrails as { "continue-on-error"?: unknown } | undefined)?.["continue-on-error"]).toBeUndefined();
+    // The report's comment is posted whether the guardrails pass or not.
+    const comment = steps.findIndex((s) => s.uses?.startsWith("actions/github-script@"));
+    expect(steps.indexOf(guardrails as Step)).toBeLessThan(comment);
+    expect(steps[comment]?.if).toContain("always()");
+  });
+
   it("uploads the full report and the plan as artifacts, even when the preview failed", () => {
     const upload = steps.find((s) => s.uses?.startsWith("actions/upload-artifact@"));
     expect(upload?.if).toBe("always()");
@@ -140,6 +151,13 @@ describe("deploy.yml and deploy-stack.yml (merges to main)", () => {
       SLACK_WEBHOOK_URL: "${{ secrets.SLACK_WEBHOOK_URL }}",
     });
     expect(steps.some((s) => s.run?.includes('npm run --silent deploy -- "${args[@]}"'))).toBe(true);
+  });
+
+  it("passes the environment's smoke URL, or its reason to deploy without smoke tests (production requires one)", () => {
+    const deploy = steps.find((s) => s.run?.includes("npm run --silent deploy --"));
+    expect(deploy?.env).toMatchObject({ SMOKE_URL: "${{ vars.SMOKE_URL }}", NO_SMOKE_REASON: "${{ vars.NO_SMOKE_REASON }}" });
+    expect(deploy?.run).toContain('if [ -n "$SMOKE_URL" ]; then args+=(--smoke-url "$SMOKE_URL"); fi');
+    expect(deploy?.run).toContain('if [ -n "$NO_SMOKE_REASON" ]; then args+=(--no-smoke "$NO_SMOKE_REASON"); fi');
   });
 });
 
