@@ -16,7 +16,7 @@ export function hostProblem(host: string): string | undefined {
   if (name !== name.toLowerCase()) return "must be lower case";
   const labels = name.split(".");
   if (labels.length < 2) return "must be a fully qualified name such as api.example.com";
-  const bad = labels.find((label) => !DNS_LABEL.test(label));
+  const bad = labels.find((label) => label.length > 63 || !DNS_LABEL.test(label));
   if (bad !== undefined) {
     return `label "${bad}" must be 1 to 63 letters, digits or '-', not starting or ending with '-'`;
   }
@@ -64,7 +64,9 @@ export interface ImageReference {
   readonly digest?: string;
 }
 
-const IMAGE = /^(?<repository>[a-z0-9]+(?:[._-][a-z0-9]+)*(?::\d+)?(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*)(?::(?<tag>[\w][\w.-]{0,127}))?(?:@(?<digest>sha256:[a-f0-9]{64}))?$/;
+// A registry host (DNS labels, a port) only before a '/': in "myapp:5000" the 5000 is a tag, as Docker reads it.
+const IMAGE =
+  /^(?<repository>(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*(?::\d+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*)(?::(?<tag>[\w][\w.-]{0,127}))?(?:@(?<digest>sha256:[a-f0-9]{64}))?$/;
 
 /** Parses `registry/repo[:tag][@sha256:…]`; undefined when the reference is malformed. */
 export function parseImage(reference: string): ImageReference | undefined {
