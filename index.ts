@@ -30,6 +30,7 @@ export {
 } from "./charts/backup/index.js";
 export type {
   BackupCronJobProps,
+  BackupJobProps,
   BackupDatabase,
   BackupStorage,
   CronSchedule,

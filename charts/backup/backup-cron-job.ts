@@ -14,11 +14,14 @@ import {
 } from "./backup-settings.js";
 import type { BackupDatabase, BackupStorage, SecretKeyRef } from "./backup-settings.js";
 import { parseCronSchedule } from "../../config/cron-schedule.js";
+import { COMMON_DEFAULTS } from "../../config/environment-defaults.js";
+import { cpuMillicores, memoryBytes } from "../../config/quantities.js";
 import type { CronSchedule } from "../../config/cron-schedule.js";
+import type { BackupJobProps } from "./backup-job-props.js";
 import { createHardenedCronJob } from "./hardened-cron-job.js";
 
 /** Props of {@link BackupCronJob}. */
-export interface BackupCronJobProps {
+export interface BackupCronJobProps extends BackupJobProps {
   /**
    * Image with the tools backup.sh needs: bash 4.4+, GNU coreutils, the PostgreSQL client
    * tools psql, pg_dump and pg_restore of a major version at least the server's (15+), the
@@ -42,13 +45,6 @@ export interface BackupCronJobProps {
   readonly roleArn?: string;
 
   /**
-   * Name of the CronJob; also names the ConfigMap (`<name>-scripts`). At most 52 characters,
-   * the limit Kubernetes sets so that Job names derived from it stay valid.
-   * @default "db-backup"
-   */
-  readonly name?: string;
-
-  /**
    * Namespace of every object.
    * @default - the chart's namespace
    */
@@ -69,94 +65,36 @@ export interface BackupCronJobProps {
   readonly encryptionKeySecret?: SecretKeyRef;
 
   /**
-   * When to run, as a five-field cron expression or a macro such as `@daily`.
-   * @default "0 3 * * *" - every day at 03:00 in `timeZone` (the seed backs up daily)
-   */
-  readonly schedule?: string;
-
-  /**
-   * IANA time zone of `schedule`.
-   * @default "Etc/UTC"
-   */
-  readonly timeZone?: string;
-
-  /**
-   * How late a missed run may still start (the controller was down, the previous run was still going).
-   * @default Duration.hours(1)
-   */
-  readonly startingDeadline?: Duration;
-
-  /**
-   * How long a run may take before Kubernetes kills it (dump, encryption and upload).
-   * @default Duration.hours(2)
-   */
-  readonly activeDeadline?: Duration;
-
-  /**
-   * Retries of a failed run (each retry is a new pod; the previous backups stay untouched).
-   * @default 1
-   */
-  readonly backoffLimit?: number;
-
-  /**
-   * Finished Jobs kept for `kubectl logs`.
-   * @default 3
-   */
-  readonly successfulJobsRetained?: number;
-
-  /**
-   * Failed Jobs kept for `kubectl logs`.
-   * @default 3
-   */
-  readonly failedJobsRetained?: number;
-
-  /**
-   * CPU and memory of the container. The ephemeral-storage request is always `scratchSpace`.
-   * @default - CPU 100m request / 1 limit, memory 256Mi request / 1Gi limit
-   */
-  readonly resources?: Pick<kplus.ContainerResources, "cpu" | "memory">;
-
-  /**
-   * Size of the scratch volume at /tmp. It holds the dump, plus its encrypted copy while
-   * encrypting (twice the dump) when `encryptionKeySecret` is set; the pod is evicted above it.
-   * @default Size.gibibytes(10)
-   */
-  readonly scratchSpace?: Size;
-
-  /**
    * Pull policy of the image.
    * @default kplus.ImagePullPolicy.IF_NOT_PRESENT - the image is pinned
    */
   readonly imagePullPolicy?: kplus.ImagePullPolicy;
-
-  /**
-   * Content of the backup script.
-   * @default - charts/backup/backup.sh
-   */
-  readonly script?: string;
-
-  /**
-   * Labels added to every object and to the pods.
-   * @default - only the app.kubernetes.io labels
-   */
-  readonly labels?: Readonly<Record<string, string>>;
 }
 
-/** The defaults of {@link BackupCronJobProps}, in one place. */
+/** A CPU quantity from config, written as Kubernetes would (`1`, not `1000m`). */
+function cpu(quantity: string): kplus.Cpu {
+  const millis = cpuMillicores(quantity);
+  return millis % 1000 === 0 ? kplus.Cpu.units(millis / 1000) : kplus.Cpu.millis(millis);
+}
+
+/** The defaults of {@link BackupCronJobProps}, built from config/environment-defaults.ts (their one home). */
 export const BACKUP_CRON_JOB_DEFAULTS = {
-  name: "db-backup",
-  schedule: "0 3 * * *",
-  timeZone: "Etc/UTC",
-  startingDeadline: Duration.hours(1),
-  activeDeadline: Duration.hours(2),
-  backoffLimit: 1,
-  successfulJobsRetained: 3,
-  failedJobsRetained: 3,
-  scratchSpace: Size.gibibytes(10),
-  sslMode: "require",
-  port: 5432,
-  cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.units(1) },
-  memory: { request: Size.mebibytes(256), limit: Size.gibibytes(1) },
+  name: COMMON_DEFAULTS.backup.cronJobName,
+  schedule: COMMON_DEFAULTS.backup.schedule,
+  timeZone: COMMON_DEFAULTS.backup.timeZone,
+  startingDeadline: Duration.seconds(COMMON_DEFAULTS.backup.startingDeadlineSeconds),
+  activeDeadline: Duration.seconds(COMMON_DEFAULTS.backup.activeDeadlineSeconds),
+  backoffLimit: COMMON_DEFAULTS.backup.backoffLimit,
+  successfulJobsRetained: COMMON_DEFAULTS.backup.successfulJobsRetained,
+  failedJobsRetained: COMMON_DEFAULTS.backup.failedJobsRetained,
+  scratchSpace: Size.mebibytes(memoryBytes(COMMON_DEFAULTS.backup.scratchSpace) / 2 ** 20),
+  sslMode: COMMON_DEFAULTS.backup.databaseSslMode,
+  port: COMMON_DEFAULTS.backup.databasePort,
+  cpu: { request: cpu(COMMON_DEFAULTS.backup.resources.requests.cpu), limit: cpu(COMMON_DEFAULTS.backup.resources.limits.cpu) },
+  memory: {
+    request: Size.mebibytes(memoryBytes(COMMON_DEFAULTS.backup.resources.requests.memory) / 2 ** 20),
+    limit: Size.mebibytes(memoryBytes(COMMON_DEFAULTS.backup.resources.limits.memory) / 2 ** 20),
+  },
 } as const;
 
 /** Kubernetes appends 11 characters to a CronJob's name for its Jobs; names must stay ≤ 63. */
@@ -174,20 +112,28 @@ export function timeZoneProblem(timeZone: string): string | undefined {
   return undefined;
 }
 
-/** Problems with the deadline and history props shared by both CronJobs. */
-export function jobControlProblems(props: {
-  readonly startingDeadline?: Duration;
-  readonly activeDeadline?: Duration;
-  readonly backoffLimit?: number;
-  readonly successfulJobsRetained?: number;
-  readonly failedJobsRetained?: number;
-  readonly scratchSpace?: Size;
-}): string[] {
-  const problems: (string | undefined)[] = [
+/**
+ * Problems with the props both CronJobs share ({@link BackupJobProps}): name, schedule, time zone,
+ * deadlines, history and scratch space. `defaults` are the job's own name and schedule.
+ */
+export function jobControlProblems(props: BackupJobProps, defaults?: { readonly name: string; readonly schedule: string }): string[] {
+  const problems: (string | undefined)[] = [];
+  if (defaults !== undefined) {
+    const name = props.name ?? defaults.name;
+    const nameProblem = dnsLabelProblem(name, CRON_JOB_NAME_MAX_LENGTH);
+    if (nameProblem !== undefined) problems.push(`name "${name}" ${nameProblem}`);
+    try {
+      parseCronSchedule(props.schedule ?? defaults.schedule);
+    } catch (error) {
+      problems.push(`schedule ${(error as Error).message}`);
+    }
+    if (props.timeZone !== undefined) problems.push(timeZoneProblem(props.timeZone));
+  }
+  problems.push(
     countProblem("backoffLimit", props.backoffLimit, 0),
     countProblem("successfulJobsRetained", props.successfulJobsRetained, 0),
     countProblem("failedJobsRetained", props.failedJobsRetained, 1),
-  ];
+  );
   if (props.startingDeadline !== undefined && props.startingDeadline.toSeconds() < 10) {
     problems.push("startingDeadline must be at least 10 seconds: the CronJob controller checks every 10 seconds");
   }
@@ -219,9 +165,6 @@ export function backupLabels(
 /** Problems with {@link BackupCronJobProps}; each names the prop and says what to change. */
 export function backupCronJobProblems(props: BackupCronJobProps): string[] {
   const problems: string[] = [];
-  const name = props.name ?? BACKUP_CRON_JOB_DEFAULTS.name;
-  const nameProblem = dnsLabelProblem(name, CRON_JOB_NAME_MAX_LENGTH);
-  if (nameProblem !== undefined) problems.push(`name "${name}" ${nameProblem}`);
   if (props.namespace !== undefined) {
     const namespaceProblem = dnsLabelProblem(props.namespace);
     if (namespaceProblem !== undefined) problems.push(`namespace "${props.namespace}" ${namespaceProblem}`);
@@ -236,14 +179,7 @@ export function backupCronJobProblems(props: BackupCronJobProps): string[] {
   if (roleArn !== undefined) problems.push(roleArn);
   problems.push(...databaseProblems(props.database), ...storageProblems(props.storage));
   problems.push(...optionalSecretProblems("encryptionKeySecret", props.encryptionKeySecret));
-  try {
-    parseCronSchedule(props.schedule ?? BACKUP_CRON_JOB_DEFAULTS.schedule);
-  } catch (error) {
-    problems.push(`schedule ${(error as Error).message}`);
-  }
-  const zone = timeZoneProblem(props.timeZone ?? BACKUP_CRON_JOB_DEFAULTS.timeZone);
-  if (zone !== undefined) problems.push(zone);
-  problems.push(...jobControlProblems(props));
+  problems.push(...jobControlProblems(props, BACKUP_CRON_JOB_DEFAULTS));
   return problems;
 }
 

@@ -4,7 +4,22 @@
  * environment variable the scripts read (see charts/backup/README.md) comes from here.
  */
 import { readFileSync } from "node:fs";
+import { COMMON_DEFAULTS } from "../../config/environment-defaults.js";
+import {
+  awsRegionProblem,
+  backupPrefixProblem,
+  bucketNameProblem,
+  dataKeyProblem,
+  dnsLabelProblem,
+  dnsSubdomainProblem,
+  iamRoleArnProblem,
+  imageReferenceProblem,
+  kmsKeyArnProblem,
+  unpinnedImageProblem,
+} from "../../config/validators.js";
 import { deferredReference } from "../deferred-value.js";
+
+export { dnsLabelProblem };
 
 /** A key of a Kubernetes Secret in the job's namespace. */
 export interface SecretKeyRef {
@@ -39,8 +54,6 @@ export interface BackupDatabase {
   readonly sslMode?: PgSslMode;
 }
 
-const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[0-9a-zA-Z-]+$/;
-
 /**
  * The server-side encryption every upload asks for (`BACKUP_SSE`, `BACKUP_KMS_KEY_ID`).
  * It must match the bucket: the BackupBucket policy denies any other.
@@ -68,7 +81,7 @@ export class BackupServerSideEncryption {
 
   /** Why the settings are not usable, or undefined. */
   problem(): string | undefined {
-    if (this.kmsKeyArn !== undefined && !KMS_KEY_ARN.test(this.kmsKeyArn) && deferredReference(this.kmsKeyArn) === undefined) {
+    if (this.kmsKeyArn !== undefined && kmsKeyArnProblem(this.kmsKeyArn) !== undefined && deferredReference(this.kmsKeyArn) === undefined) {
       return `kms key "${this.kmsKeyArn}" must be a key ARN (arn:aws:kms:<region>:<account>:key/<id>), the BackupBucket's kmsKeyArn output; the bucket policy rejects key IDs and aliases`;
     }
     return undefined;
@@ -95,38 +108,15 @@ export interface BackupStorage {
   readonly serverSideEncryption: BackupServerSideEncryption;
 }
 
-/** Default key prefix, the same as the BackupBucket's. */
-export const DEFAULT_BACKUP_PREFIX = "backups";
-
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
-const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
-const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
-const REGION = /^[a-z]{2,4}(?:-[a-z]+)?-[a-z]+-\d{1,2}$/;
-const PREFIX = /^[a-z0-9][a-z0-9._-]*(?:\/[a-z0-9][a-z0-9._-]*)*$/;
-const IAM_ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
-const IMAGE = /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?::\d+)?(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::(?<tag>[\w][\w.-]{0,127}))?(?:@(?<digest>sha256:[a-f0-9]{64}))?$/;
-
-/** Why `name` cannot name a Kubernetes object (DNS-1123 label of at most `max` characters), or undefined. */
-export function dnsLabelProblem(name: string, max = 63): string | undefined {
-  if (name.length === 0 || name.length > max || !DNS_LABEL.test(name)) {
-    return `must be 1 to ${max} lower-case letters, digits or '-', starting and ending with a letter or digit`;
-  }
-  return undefined;
-}
-
-function dnsSubdomainProblem(name: string): string | undefined {
-  if (name.length === 0 || name.length > 253 || !DNS_SUBDOMAIN.test(name)) {
-    return "must be a DNS-1123 subdomain (lower-case letters, digits, '-' and '.')";
-  }
-  return undefined;
-}
+/** Default key prefix, the same as the BackupBucket's (config/environment-defaults.ts). */
+export const DEFAULT_BACKUP_PREFIX = COMMON_DEFAULTS.backup.prefix;
 
 function secretRefProblems(prop: string, ref: SecretKeyRef): string[] {
   const problems: string[] = [];
   const nameProblem = dnsSubdomainProblem(ref.name);
   if (nameProblem !== undefined) problems.push(`${prop}.name "${ref.name}" ${nameProblem}`);
-  if (!SECRET_KEY.test(ref.key)) problems.push(`${prop}.key "${ref.key}" must be letters, digits, '-', '_' or '.'`);
+  const keyProblem = dataKeyProblem(ref.key);
+  if (keyProblem !== undefined) problems.push(`${prop}.key "${ref.key}" ${keyProblem}`);
   return problems;
 }
 
@@ -147,14 +137,12 @@ export function databaseProblems(database: BackupDatabase): string[] {
 /** Problems with the storage settings; each names the prop and what to change. */
 export function storageProblems(storage: BackupStorage): string[] {
   const problems: string[] = [];
-  if (!BUCKET.test(storage.bucket) && deferredReference(storage.bucket) === undefined) {
-    problems.push(`storage.bucket "${storage.bucket}" must be an S3 bucket name (3 to 63 lower-case letters, digits, '.' or '-')`);
-  }
-  if (!REGION.test(storage.region)) problems.push(`storage.region "${storage.region}" must be an AWS region such as eu-west-3`);
-  const prefix = storage.prefix ?? DEFAULT_BACKUP_PREFIX;
-  if (!PREFIX.test(prefix)) {
-    problems.push(`storage.prefix "${prefix}" must be lower-case path segments without leading or trailing '/' (example: backups)`);
-  }
+  const bucket = deferredReference(storage.bucket) === undefined ? bucketNameProblem(storage.bucket) : undefined;
+  if (bucket !== undefined) problems.push(`storage.bucket "${storage.bucket}" ${bucket}`);
+  const region = awsRegionProblem(storage.region);
+  if (region !== undefined) problems.push(`storage.region "${storage.region}" ${region}`);
+  const prefix = backupPrefixProblem(storage.prefix ?? DEFAULT_BACKUP_PREFIX);
+  if (prefix !== undefined) problems.push(`storage.prefix ${prefix}`);
   if (storage.endpointUrl !== undefined && !/^https?:\/\/[^\s/]+(?::\d+)?\/?$/.test(storage.endpointUrl)) {
     problems.push(`storage.endpointUrl "${storage.endpointUrl}" must be an http(s) URL with no path, such as http://minio.backup:9000`);
   }
@@ -163,22 +151,16 @@ export function storageProblems(storage: BackupStorage): string[] {
   return problems;
 }
 
-/** Problems with an image reference: it must parse and be pinned (a tag other than latest, or a digest). */
+/** Problems with a job image: it must parse and be pinned, so that every run uses the same tools. */
 export function imageProblem(image: string): string | undefined {
-  const match = IMAGE.exec(image);
-  if (!match) return `image "${image}" is not an image reference such as registry.example.com/pg-backup:15.6-1`;
-  const { tag, digest } = match.groups ?? {};
-  if (digest === undefined && (tag === undefined || tag === "latest")) {
-    return `image "${image}" must name a version tag (not latest) or a digest, so that every run uses the same tools`;
-  }
-  return undefined;
+  const reason = imageReferenceProblem(image) ?? unpinnedImageProblem(image);
+  return reason === undefined ? undefined : `image "${image}" ${reason}`;
 }
 
 /** Why `roleArn` is not an IAM role ARN, or undefined. */
 export function roleArnProblem(roleArn: string): string | undefined {
-  return IAM_ROLE_ARN.test(roleArn) || deferredReference(roleArn) !== undefined
-    ? undefined
-    : `roleArn "${roleArn}" must be an IAM role ARN (arn:aws:iam::<account>:role/<name>), the BackupBucket's roleArn output`;
+  const reason = deferredReference(roleArn) === undefined ? iamRoleArnProblem(roleArn) : undefined;
+  return reason === undefined ? undefined : `roleArn "${roleArn}" ${reason}, the BackupBucket's roleArn output`;
 }
 
 /** Problems with an optional secret reference prop. */

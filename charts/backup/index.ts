@@ -7,6 +7,7 @@ export {
   timeZoneProblem,
 } from "./backup-cron-job.js";
 export type { BackupCronJobProps } from "./backup-cron-job.js";
+export type { BackupJobProps } from "./backup-job-props.js";
 export {
   RESTORE_CHECK_DEFAULTS,
   RestoreCheckCronJob,

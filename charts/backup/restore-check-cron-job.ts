@@ -1,47 +1,28 @@
 import { Duration } from "cdk8s";
-import type { Size } from "cdk8s";
 import * as kplus from "cdk8s-plus-28";
 import { Construct } from "constructs";
 import {
   BACKUP_CRON_JOB_DEFAULTS,
   backupLabels,
-  CRON_JOB_NAME_MAX_LENGTH,
   jobControlProblems,
   secretEnv,
   storageEnv,
-  timeZoneProblem,
 } from "./backup-cron-job.js";
 import type { BackupCronJob } from "./backup-cron-job.js";
-import { dnsLabelProblem, imageProblem, readBundledScript } from "./backup-settings.js";
+import { imageProblem, readBundledScript } from "./backup-settings.js";
 import { longestIntervalMinutes, parseCronSchedule } from "../../config/cron-schedule.js";
 import type { CronSchedule } from "../../config/cron-schedule.js";
+import type { BackupJobProps } from "./backup-job-props.js";
 import { createHardenedCronJob } from "./hardened-cron-job.js";
+import { COMMON_DEFAULTS } from "../../config/environment-defaults.js";
 
 /** Props of {@link RestoreCheckCronJob}. */
-export interface RestoreCheckCronJobProps {
+export interface RestoreCheckCronJobProps extends BackupJobProps {
   /**
    * The backup to check: the restore check reads its bucket, prefix, encryption passphrase
    * and image, and runs as its ServiceAccount (the IRSA role allows reading backups).
    */
   readonly backup: BackupCronJob;
-
-  /**
-   * Name of the CronJob; also names the ConfigMap (`<name>-scripts`). At most 52 characters.
-   * @default "db-restore-check"
-   */
-  readonly name?: string;
-
-  /**
-   * When to run, as a five-field cron expression or a macro.
-   * @default "0 6 * * 0" - Sundays at 06:00 in `timeZone`, after the 03:00 backup
-   */
-  readonly schedule?: string;
-
-  /**
-   * IANA time zone of `schedule`.
-   * @default - the backup's time zone
-   */
-  readonly timeZone?: string;
 
   /**
    * Age above which the newest backup fails the check (`RESTORE_MAX_AGE_HOURS`), in whole hours.
@@ -71,73 +52,19 @@ export interface RestoreCheckCronJobProps {
    * @default - the backup's image
    */
   readonly image?: string;
-
-  /**
-   * How late a missed run may still start.
-   * @default Duration.hours(1)
-   */
-  readonly startingDeadline?: Duration;
-
-  /**
-   * How long a run may take (download, decryption, listing, and the full restore if enabled).
-   * @default Duration.hours(1), or Duration.hours(3) with fullRestore
-   */
-  readonly activeDeadline?: Duration;
-
-  /**
-   * Retries of a failed run. A failed check is a signal, not a glitch to retry away.
-   * @default 0
-   */
-  readonly backoffLimit?: number;
-
-  /**
-   * Finished Jobs kept for `kubectl logs`.
-   * @default 3
-   */
-  readonly successfulJobsRetained?: number;
-
-  /**
-   * Failed Jobs kept for `kubectl logs`.
-   * @default 3
-   */
-  readonly failedJobsRetained?: number;
-
-  /**
-   * CPU and memory of the container. The ephemeral-storage request is always `scratchSpace`.
-   * @default - CPU 100m request / 1 limit, memory 256Mi request / 1Gi limit
-   */
-  readonly resources?: Pick<kplus.ContainerResources, "cpu" | "memory">;
-
-  /**
-   * Size of the scratch volume at /tmp: the downloaded backup plus its decrypted copy.
-   * @default - the backup's default, Size.gibibytes(10)
-   */
-  readonly scratchSpace?: Size;
-
-  /**
-   * Content of the restore-check script.
-   * @default - charts/backup/restore-check.sh
-   */
-  readonly script?: string;
-
-  /**
-   * Labels added to every object and to the pods.
-   * @default - only the app.kubernetes.io labels
-   */
-  readonly labels?: Readonly<Record<string, string>>;
 }
 
 /** The defaults of {@link RestoreCheckCronJobProps}, in one place. */
 export const RESTORE_CHECK_DEFAULTS = {
-  name: "db-restore-check",
-  schedule: "0 6 * * 0",
-  startingDeadline: Duration.hours(1),
-  activeDeadline: Duration.hours(1),
-  fullRestoreActiveDeadline: Duration.hours(3),
-  backoffLimit: 0,
-  successfulJobsRetained: 3,
-  failedJobsRetained: 3,
-  restoreTargetDatabase: "restore_check",
+  name: COMMON_DEFAULTS.backup.restoreCheckName,
+  schedule: COMMON_DEFAULTS.backup.restoreCheckSchedule,
+  startingDeadline: Duration.seconds(COMMON_DEFAULTS.restoreCheck.startingDeadlineSeconds),
+  activeDeadline: Duration.seconds(COMMON_DEFAULTS.restoreCheck.activeDeadlineSeconds),
+  fullRestoreActiveDeadline: Duration.seconds(COMMON_DEFAULTS.restoreCheck.fullRestoreActiveDeadlineSeconds),
+  backoffLimit: COMMON_DEFAULTS.restoreCheck.backoffLimit,
+  successfulJobsRetained: COMMON_DEFAULTS.restoreCheck.successfulJobsRetained,
+  failedJobsRetained: COMMON_DEFAULTS.restoreCheck.failedJobsRetained,
+  restoreTargetDatabase: COMMON_DEFAULTS.restoreCheck.targetDatabase,
 } as const;
 
 const UTC_ZONES = new Set(["Etc/UTC", "UTC", "Etc/GMT", "GMT", "Etc/Universal", "Etc/Zulu"]);
@@ -174,21 +101,9 @@ export function restoreMaxAgeHours(input: RestoreMaxAgeInput): number {
 /** Problems with {@link RestoreCheckCronJobProps}; each names the prop and says what to change. */
 export function restoreCheckCronJobProblems(props: RestoreCheckCronJobProps): string[] {
   const problems: string[] = [];
-  const name = props.name ?? RESTORE_CHECK_DEFAULTS.name;
-  const nameProblem = dnsLabelProblem(name, CRON_JOB_NAME_MAX_LENGTH);
-  if (nameProblem !== undefined) problems.push(`name "${name}" ${nameProblem}`);
   if (props.image !== undefined) {
     const image = imageProblem(props.image);
     if (image !== undefined) problems.push(image);
-  }
-  try {
-    parseCronSchedule(props.schedule ?? RESTORE_CHECK_DEFAULTS.schedule);
-  } catch (error) {
-    problems.push(`schedule ${(error as Error).message}`);
-  }
-  if (props.timeZone !== undefined) {
-    const zone = timeZoneProblem(props.timeZone);
-    if (zone !== undefined) problems.push(zone);
   }
   if (props.maxBackupAge !== undefined) {
     const hours = props.maxBackupAge.toHours({ integral: false });
@@ -205,7 +120,7 @@ export function restoreCheckCronJobProblems(props: RestoreCheckCronJobProps): st
     }
     if (props.fullRestore !== true) problems.push("restoreTargetDatabase only applies with fullRestore: true; remove it or set fullRestore");
   }
-  problems.push(...jobControlProblems(props));
+  problems.push(...jobControlProblems(props, RESTORE_CHECK_DEFAULTS));
   return problems;
 }
 

@@ -5,6 +5,7 @@ import { backupLifecycleProblems, backupLifecycleRules } from "./backup-lifecycl
 import { BackupJobRole, backupJobRoleArgsProblems } from "./backup-job-role.js";
 import { BucketEncryption } from "./bucket-encryption.js";
 import { backupBucketPolicyDocument, backupPrefixProblem, DEFAULT_BACKUP_PREFIX } from "./policy-documents.js";
+import { COMMON_DEFAULTS } from "../../config/environment-defaults.js";
 import { bucketNameProblem } from "../../config/validators.js";
 
 export { bucketNameProblem };
@@ -59,20 +60,20 @@ export interface BackupBucketArgs {
    * S3 refuses a STANDARD_IA transition before day 30 and the move must happen before the
    * expiry, so it needs `retentionDays` above 30; with the seed's 30-day retention there is
    * nothing to transition. STANDARD_IA also bills at least 30 days per object, so it pays off
-   * when `retentionDays - transitionToInfrequentAccessDays` is 30 or more. (To store backups
+   * when `retentionDays - infrequentAccessAfterDays` is 30 or more. (To store backups
    * in STANDARD_IA from day one, the upload itself can ask for the storage class, as the
    * seed does.)
    * @default - no transition
    */
-  readonly transitionToInfrequentAccessDays?: number;
+  readonly infrequentAccessAfterDays?: number;
 
   /**
    * Days an expired or overwritten backup version is kept before S3 deletes it for good: the
    * window to recover from an accidental or malicious deletion. A backup is therefore stored
-   * for at most `retentionDays + noncurrentVersionRetentionDays` days.
+   * for at most `retentionDays + noncurrentVersionExpirationDays` days.
    * @default 7
    */
-  readonly noncurrentVersionRetentionDays?: number;
+  readonly noncurrentVersionExpirationDays?: number;
 
   /**
    * Days after which S3 aborts an unfinished multipart upload (a dump killed mid-upload) and
@@ -115,9 +116,9 @@ export interface BackupBucketArgs {
 /** The defaults of {@link BackupBucketArgs}, in one place. */
 export const BACKUP_BUCKET_DEFAULTS = {
   prefix: DEFAULT_BACKUP_PREFIX,
-  retentionDays: 30,
-  noncurrentVersionRetentionDays: 7,
-  abortIncompleteMultipartUploadDays: 1,
+  retentionDays: COMMON_DEFAULTS.backup.retentionDays,
+  noncurrentVersionExpirationDays: COMMON_DEFAULTS.backup.noncurrentVersionExpirationDays,
+  abortIncompleteMultipartUploadDays: COMMON_DEFAULTS.backup.abortIncompleteMultipartUploadDays,
   forceDestroy: false,
 } as const;
 
@@ -164,12 +165,12 @@ function lifecycleSettings(args: BackupBucketArgs) {
     prefix: args.prefix ?? BACKUP_BUCKET_DEFAULTS.prefix,
     expirationDays: args.retentionDays ?? BACKUP_BUCKET_DEFAULTS.retentionDays,
     noncurrentVersionExpirationDays:
-      args.noncurrentVersionRetentionDays ?? BACKUP_BUCKET_DEFAULTS.noncurrentVersionRetentionDays,
+      args.noncurrentVersionExpirationDays ?? BACKUP_BUCKET_DEFAULTS.noncurrentVersionExpirationDays,
     abortIncompleteMultipartUploadDays:
       args.abortIncompleteMultipartUploadDays ?? BACKUP_BUCKET_DEFAULTS.abortIncompleteMultipartUploadDays,
-    ...(args.transitionToInfrequentAccessDays === undefined
+    ...(args.infrequentAccessAfterDays === undefined
       ? {}
-      : { transitionToInfrequentAccessDays: args.transitionToInfrequentAccessDays }),
+      : { infrequentAccessAfterDays: args.infrequentAccessAfterDays }),
   };
 }
 

@@ -1,3 +1,4 @@
+import { infrequentAccessProblem, STANDARD_IA_MINIMUM_DAYS } from "../../config/validators.js";
 /**
  * Lifecycle rules of the backup bucket, as a pure function. They replace the seed's
  * `CleanupOldBackups` loop (list, compare dates, delete): S3 expires objects itself, so the
@@ -14,7 +15,7 @@ export interface BackupLifecycleSettings {
    * Days after upload at which a backup moves to STANDARD_IA.
    * @default - no transition
    */
-  readonly transitionToInfrequentAccessDays?: number;
+  readonly infrequentAccessAfterDays?: number;
   /** Days a noncurrent (expired or overwritten) version is kept before it is deleted for good. */
   readonly noncurrentVersionExpirationDays: number;
   /** Days after which S3 aborts an unfinished multipart upload and frees its parts. */
@@ -75,7 +76,7 @@ export interface LifecycleRule {
 }
 
 /** S3 refuses a lifecycle transition to STANDARD_IA earlier than this many days after creation. */
-export const STANDARD_IA_MINIMUM_DAYS = 30;
+export { STANDARD_IA_MINIMUM_DAYS };
 
 function positiveInteger(value: number): boolean {
   return Number.isInteger(value) && value > 0;
@@ -84,13 +85,13 @@ function positiveInteger(value: number): boolean {
 /** Problems with the lifecycle settings; each names the prop and says what to change. */
 export function backupLifecycleProblems(settings: BackupLifecycleSettings): string[] {
   const problems: string[] = [];
-  const { expirationDays, transitionToInfrequentAccessDays: transition } = settings;
+  const { expirationDays, infrequentAccessAfterDays: transition } = settings;
   if (!positiveInteger(expirationDays)) {
     problems.push(`retentionDays must be a positive whole number of days, not ${expirationDays}`);
   }
   if (!positiveInteger(settings.noncurrentVersionExpirationDays)) {
     problems.push(
-      `noncurrentVersionRetentionDays must be a positive whole number of days, not ${settings.noncurrentVersionExpirationDays}`,
+      `noncurrentVersionExpirationDays must be a positive whole number of days, not ${settings.noncurrentVersionExpirationDays}`,
     );
   }
   if (!positiveInteger(settings.abortIncompleteMultipartUploadDays)) {
@@ -98,18 +99,8 @@ export function backupLifecycleProblems(settings: BackupLifecycleSettings): stri
       `abortIncompleteMultipartUploadDays must be a positive whole number of days, not ${settings.abortIncompleteMultipartUploadDays}`,
     );
   }
-  if (transition !== undefined) {
-    if (!Number.isInteger(transition) || transition < STANDARD_IA_MINIMUM_DAYS) {
-      problems.push(
-        `transitionToInfrequentAccessDays must be a whole number of at least ${STANDARD_IA_MINIMUM_DAYS} (S3's minimum for STANDARD_IA), not ${transition}`,
-      );
-    } else if (transition >= expirationDays) {
-      problems.push(
-        `transitionToInfrequentAccessDays (${transition}) must be less than retentionDays (${expirationDays}): a backup that expires first is never moved; ` +
-          `remove transitionToInfrequentAccessDays or raise retentionDays above ${transition}`,
-      );
-    }
-  }
+  const transitionProblem = transition === undefined ? undefined : infrequentAccessProblem(transition, expirationDays);
+  if (transitionProblem !== undefined) problems.push(`infrequentAccessAfterDays ${transitionProblem}`);
   return problems;
 }
 
@@ -124,7 +115,7 @@ export function backupLifecycleProblems(settings: BackupLifecycleSettings): stri
 export function backupLifecycleRules(settings: BackupLifecycleSettings): LifecycleRule[] {
   const problems = backupLifecycleProblems(settings);
   if (problems.length > 0) throw new Error(problems.join("; "));
-  const transition = settings.transitionToInfrequentAccessDays;
+  const transition = settings.infrequentAccessAfterDays;
   return [
     {
       id: "expire-backups",

@@ -2,6 +2,7 @@
  * Pure builders for the IAM and S3 documents of the backup bucket: no Pulumi runtime, plain
  * strings in, plain JSON-serialisable objects out, so that every statement is unit-tested.
  */
+import { COMMON_DEFAULTS } from "../../config/environment-defaults.js";
 import { backupPrefixProblem, oidcProviderIssuer } from "../../config/validators.js";
 
 /** An IAM condition block: operator → condition key → value(s). */
@@ -44,7 +45,7 @@ export interface PolicyDocument {
 export const STS_AUDIENCE = "sts.amazonaws.com";
 
 /** The object-key prefix backups are written under, without slashes (the seed writes `backups/YYYY/MM/DD/…`). */
-export const DEFAULT_BACKUP_PREFIX = "backups";
+export const DEFAULT_BACKUP_PREFIX = COMMON_DEFAULTS.backup.prefix;
 
 export { backupPrefixProblem };
 

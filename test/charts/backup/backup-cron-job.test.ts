@@ -66,9 +66,9 @@ describe("BackupCronJob defaults", () => {
     ]);
   });
 
-  it("runs daily at 03:00 UTC, one run at a time, with deadlines and history limits", () => {
+  it("runs daily at 02:00 UTC, one run at a time, with deadlines and history limits", () => {
     expect(cronJob.spec).toMatchObject({
-      schedule: "0 3 * * *",
+      schedule: "0 2 * * *",
       timeZone: "Etc/UTC",
       concurrencyPolicy: "Forbid",
       startingDeadlineSeconds: 3600,
@@ -264,9 +264,9 @@ describe("BackupCronJob validation", () => {
     ["an unknown macro", { schedule: "@every 1h" }, `schedule "@every 1h": unknown macro; use @yearly, @annually, @monthly, @weekly, @daily, @midnight, @hourly or five fields`],
     ["a TZ prefix", { schedule: "TZ=Europe/Paris 0 3 * * *" }, `schedule "TZ=Europe/Paris 0 3 * * *": set the time zone with the timeZone prop, not in the schedule`],
     ["an unknown time zone", { timeZone: "Mars/Olympus" }, `timeZone "Mars/Olympus" is not a known IANA zone; use a name such as Etc/UTC or Europe/Paris`],
-    ["an unpinned image", { image: "postgres" }, `image "postgres" must name a version tag (not latest) or a digest, so that every run uses the same tools`],
-    ["the latest tag", { image: "ghcr.io/example/pg-backup:latest" }, `image "ghcr.io/example/pg-backup:latest" must name a version tag (not latest) or a digest`],
-    ["a name over 52 characters", { name: "a".repeat(53) }, `name "${"a".repeat(53)}" must be 1 to 52 lower-case letters, digits or '-', starting and ending with a letter or digit`],
+    ["an unpinned image", { image: "postgres" }, `image "postgres" must be pinned ("postgres" floats); use a digest (@sha256:…, preferred) or a release tag such as :v1.4.2`],
+    ["the latest tag", { image: "ghcr.io/example/pg-backup:latest" }, `image "ghcr.io/example/pg-backup:latest" must be pinned ("ghcr.io/example/pg-backup:latest" floats)`],
+    ["a name over 52 characters", { name: "a".repeat(53) }, `name "${"a".repeat(53)}" must be at most 52 characters (got 53)`],
     ["a role name instead of an ARN", { roleArn: "db-backup" }, `roleArn "db-backup" must be an IAM role ARN (arn:aws:iam::<account>:role/<name>), the BackupBucket's roleArn output`],
     ["a startingDeadline under 10 s", { startingDeadline: Duration.seconds(5) }, "startingDeadline must be at least 10 seconds: the CronJob controller checks every 10 seconds"],
     ["a negative backoffLimit", { backoffLimit: -1 }, "backoffLimit must be a whole number of at least 0, not -1"],
@@ -276,7 +276,7 @@ describe("BackupCronJob validation", () => {
       { storage: { ...PROPS.storage, serverSideEncryption: BackupServerSideEncryption.kms("alias/backups") } },
       `storage.serverSideEncryption: kms key "alias/backups" must be a key ARN (arn:aws:kms:<region>:<account>:key/<id>), the BackupBucket's kmsKeyArn output; the bucket policy rejects key IDs and aliases`,
     ],
-    ["a prefix with a trailing slash", { storage: { ...PROPS.storage, prefix: "backups/" } }, `storage.prefix "backups/" must be lower-case path segments without leading or trailing '/' (example: backups)`],
+    ["a prefix with a trailing slash", { storage: { ...PROPS.storage, prefix: "backups/" } }, `storage.prefix "backups/" must be lower-case path segments separated by '/', with no leading or trailing '/' and no wildcard (example: backups)`],
     ["an endpoint with a path", { storage: { ...PROPS.storage, endpointUrl: "http://minio:9000/bucket" } }, `storage.endpointUrl "http://minio:9000/bucket" must be an http(s) URL with no path`],
     ["a port out of range", { database: { ...PROPS.database, port: 70000 } }, "database.port must be a whole number from 1 to 65535, not 70000"],
     ["a bad Secret key", { database: { ...PROPS.database, passwordSecret: { name: "db", key: "pass word" } } }, `database.passwordSecret.key "pass word" must be letters, digits, '-', '_' or '.'`],
@@ -286,7 +286,7 @@ describe("BackupCronJob validation", () => {
 
   it("names the construct path and reports every problem at once", () => {
     expect(() => synth({ image: "postgres", backoffLimit: -1 })).toThrow(
-      /^BackupCronJob "test\/backup": image "postgres" must name .*; backoffLimit must be a whole number of at least 0, not -1$/,
+      /^BackupCronJob "test\/backup": image "postgres" must be pinned .*; backoffLimit must be a whole number of at least 0, not -1$/,
     );
   });
 });

@@ -263,7 +263,7 @@ describe("BackupBucket options", () => {
       bucketName: "acme-staging-db-backups",
       prefix: "myapp",
       retentionDays: 90,
-      transitionToInfrequentAccessDays: 30,
+      infrequentAccessAfterDays: 30,
       tags: { team: "platform", component: "ignored" },
     });
     expect(only(record.registrations, "aws:s3/bucket:Bucket").inputs).toEqual({
@@ -291,8 +291,8 @@ describe("BackupBucket validation", () => {
   it.each([
     [
       "the transition with the seed's 30-day retention",
-      { environment: "staging", transitionToInfrequentAccessDays: 30 },
-      'BackupBucket "db-backups": transitionToInfrequentAccessDays (30) must be less than retentionDays (30): a backup that expires first is never moved; remove transitionToInfrequentAccessDays or raise retentionDays above 30',
+      { environment: "staging", infrequentAccessAfterDays: 30 },
+      'BackupBucket "db-backups": infrequentAccessAfterDays (30) must be less than the retention (30 days): a backup that expires first is never moved; leave it out or raise the retention above 30',
     ],
     [
       "forceDestroy in production",

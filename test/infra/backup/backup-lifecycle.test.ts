@@ -25,7 +25,7 @@ describe("backupLifecycleRules", () => {
   });
 
   it("adds a STANDARD_IA transition when the retention leaves room for one", () => {
-    const rules = backupLifecycleRules({ ...SEED, expirationDays: 90, transitionToInfrequentAccessDays: 30 });
+    const rules = backupLifecycleRules({ ...SEED, expirationDays: 90, infrequentAccessAfterDays: 30 });
     expect(rules[0]).toEqual({
       id: "expire-backups",
       status: "Enabled",
@@ -36,13 +36,13 @@ describe("backupLifecycleRules", () => {
   });
 
   it.each([
-    [30, 30, "transitionToInfrequentAccessDays (30) must be less than retentionDays (30): a backup that expires first is never moved; remove transitionToInfrequentAccessDays or raise retentionDays above 30"],
-    [90, 29, "transitionToInfrequentAccessDays must be a whole number of at least 30 (S3's minimum for STANDARD_IA), not 29"],
-    [90, 0, "transitionToInfrequentAccessDays must be a whole number of at least 30 (S3's minimum for STANDARD_IA), not 0"],
-    [90, 45.5, "transitionToInfrequentAccessDays must be a whole number of at least 30 (S3's minimum for STANDARD_IA), not 45.5"],
-    [60, 90, "transitionToInfrequentAccessDays (90) must be less than retentionDays (60): a backup that expires first is never moved; remove transitionToInfrequentAccessDays or raise retentionDays above 90"],
+    [30, 30, "infrequentAccessAfterDays (30) must be less than the retention (30 days): a backup that expires first is never moved; leave it out or raise the retention above 30"],
+    [90, 29, "infrequentAccessAfterDays must be a whole number of at least 30 (S3's minimum for STANDARD_IA), not 29"],
+    [90, 0, "infrequentAccessAfterDays must be a whole number of at least 30 (S3's minimum for STANDARD_IA), not 0"],
+    [90, 45.5, "infrequentAccessAfterDays must be a whole number of at least 30 (S3's minimum for STANDARD_IA), not 45.5"],
+    [60, 90, "infrequentAccessAfterDays (90) must be less than the retention (60 days): a backup that expires first is never moved; leave it out or raise the retention above 90"],
   ])("retention %i with a transition at day %d is refused", (expirationDays, transition, message) => {
-    const settings = { ...SEED, expirationDays, transitionToInfrequentAccessDays: transition };
+    const settings = { ...SEED, expirationDays, infrequentAccessAfterDays: transition };
     expect(backupLifecycleProblems(settings)).toEqual([message]);
     expect(() => backupLifecycleRules(settings)).toThrow(message);
   });
@@ -50,7 +50,7 @@ describe("backupLifecycleRules", () => {
   it.each([
     [{ expirationDays: 0 }, "retentionDays must be a positive whole number of days, not 0"],
     [{ expirationDays: 1.5 }, "retentionDays must be a positive whole number of days, not 1.5"],
-    [{ noncurrentVersionExpirationDays: -1 }, "noncurrentVersionRetentionDays must be a positive whole number of days, not -1"],
+    [{ noncurrentVersionExpirationDays: -1 }, "noncurrentVersionExpirationDays must be a positive whole number of days, not -1"],
     [{ abortIncompleteMultipartUploadDays: 0 }, "abortIncompleteMultipartUploadDays must be a positive whole number of days, not 0"],
   ])("refuses %j", (override, message) => {
     expect(backupLifecycleProblems({ ...SEED, ...override })).toEqual([message]);
