@@ -47,10 +47,10 @@ reports/deploy-<stack>.md. SLACK_WEBHOOK_URL, when set, gets one message per dep
   exitCodes: {
     [EXIT_CODE.ok]: "deployed and verified (or --rollback done)",
     [EXIT_CODE.failed]: "failed; the last good release was re-applied and verified",
-    [EXIT_CODE.unverified]: "failed and not back to a verified release (or an unexpected error)",
+    [EXIT_CODE.unverified]: "failed and not back to a verified release: no last good release, a record that cannot be trusted, or its re-apply failed (or an unexpected error)",
     [EXIT_CODE.locked]: "the stack is locked by another operation",
-    [EXIT_CODE.rejected]: "rejected before any change (the preview failed); the stack is as it was",
-    [EXIT_CODE.usage]: "usage error: unknown option, missing or bad value, unknown stack (nothing run)",
+    [EXIT_CODE.rejected]: "rejected before any change (the preview failed, or the record would not fit in a tag); the stack is as it was",
+    [EXIT_CODE.usage]: "usage error: unknown option, missing or bad value, unknown stack, production without --smoke-url or --no-smoke <reason> (nothing run)",
     [EXIT_CODE.interrupted]: "interrupted (Ctrl-C): the running operation was cancelled cleanly",
   },
 } as const satisfies CommandSpec;
