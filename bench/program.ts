@@ -5,7 +5,9 @@
  * (@pulumi/pulumi, @pulumi/kubernetes, cdk8s-plus-28 and the AWS modules used), measured in the same run.
  */
 import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { parse } from "yaml";
 import { interleavedMedians, ratio, report } from "./measure.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -24,6 +26,12 @@ const PROGRAM_LIBRARIES = [
 
 const FIXTURE = "bench/fixtures/program-under-mocks.mjs";
 
+/** The Node.js options the language host starts the program with (Pulumi.yaml `runtime.options.nodeargs`). */
+function nodeargs(): string[] {
+  const project = parse(readFileSync(`${root}/Pulumi.yaml`, "utf8")) as { runtime?: { options?: { nodeargs?: string } } };
+  return (project.runtime?.options?.nodeargs ?? "").split(/\s+/).filter((arg) => arg !== "");
+}
+
 export function benchProgram(): void {
   console.log(`# Pulumi program under mocks (median of ${runs} cold runs, interleaved with the floor)`);
   const floorArgs = ["--input-type=module", "-e", `await Promise.all(${JSON.stringify(PROGRAM_LIBRARIES)}.map((m) => import(m)))`];
@@ -32,7 +40,9 @@ export function benchProgram(): void {
     [
       { label: "floor", args: floorArgs },
       ...stacks.flatMap((stack) => [
-        { label: `${stack}`, args: [FIXTURE, stack, "bundle"] },
+        { label: `${stack}`, args: [...nodeargs(), FIXTURE, stack, "bundle"] },
+        { label: `${stack}-default-v8`, args: [FIXTURE, stack, "bundle"] },
+        // Before #11: Pulumi.yaml had `nodeargs: "--import tsx"` and `main: infra/index.ts`.
         { label: `${stack}-tsx`, args: ["--import", "tsx", FIXTURE, stack, "tsx"] },
       ]),
     ],
@@ -46,6 +56,8 @@ export function benchProgram(): void {
     const bundled = m.get(stack)?.median ?? NaN;
     const tsx = m.get(`${stack}-tsx`)?.median ?? NaN;
     report(`program cold start, ${stack} (${count} resources)`, bundled, `${ratio(bundled, floor, 1.5)}, target < 2000 ms: ${bundled < 2000 ? "holds" : "MISSED"}`);
+    const plain = m.get(`${stack}-default-v8`)?.median ?? NaN;
+    report(`  the same without nodeargs (TurboFan on)`, plain, ratio(plain, floor));
     report(`  the same through tsx (Pulumi.yaml before #11)`, tsx, ratio(tsx, floor));
   }
 }

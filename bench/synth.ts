@@ -3,7 +3,7 @@
  * beat, a bare node process importing cdk8s-plus-28, measured in the same run (cases interleaved), and
  * the cost of a chart of 100 services. Each figure is the median of cold processes.
  */
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -14,8 +14,15 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 const runs = Number(process.env.BENCH_RUNS ?? 7);
 const out = mkdtempSync(join(tmpdir(), "bench-synth-"));
 
-/** What `npm run synth` runs (package.json), minus npm's own start-up. */
-const SYNTH = ["scripts/bundle/run.mjs", "cli/synth.ts"];
+/** What `npm run synth` runs (package.json's script, `node` being this Node.js), minus npm's own start-up. */
+const SYNTH = npmScriptArgs("synth");
+
+function npmScriptArgs(name: string): string[] {
+  const scripts = (JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts;
+  const [command, ...args] = (scripts[name] ?? "").split(/\s+/);
+  if (command !== "node") throw new Error(`npm run ${name} is not a node command: ${scripts[name]}`);
+  return args;
+}
 
 /** Libraries every synthesis loads (what the bundle holds besides our code). */
 const SYNTH_LIBRARIES = [
@@ -40,6 +47,7 @@ export async function benchSynth(): Promise<void> {
     { label: "floor", args: importing(["cdk8s-plus-28"]) },
     { label: "libraries", args: importing(SYNTH_LIBRARIES) },
     { label: "synth", args: [...SYNTH, "--out", out] },
+    { label: "synth-default-v8", args: [...SYNTH.filter((arg) => !arg.startsWith("--")), "--out", out] },
     { label: "synth-tsx", args: ["--import", "tsx", "cli/synth.ts", "--out", out] },
   ];
   const m = interleavedMedians(cases, root, runs);
@@ -48,7 +56,8 @@ export async function benchSynth(): Promise<void> {
   report("floor: node importing cdk8s-plus-28", floor);
   report("floor with every library synthesis uses", at("libraries"), ratio(at("libraries"), floor));
   report("npm run synth, all stacks (bundle, code cache)", at("synth"), ratio(at("synth"), floor, 2));
-  report("the same through tsx (the command before #11)", at("synth-tsx"), ratio(at("synth-tsx"), floor));
+  report("  the same without its V8 options (TurboFan on)", at("synth-default-v8"), ratio(at("synth-default-v8"), floor));
+  report("  the same through tsx (the command before #11)", at("synth-tsx"), ratio(at("synth-tsx"), floor));
 
   // The price of keeping the bundle in sync: a hash of its sources on every run, a rebuild after a change.
   await ensureBundle("cli/synth.ts");
@@ -66,12 +75,12 @@ export async function benchSynth(): Promise<void> {
   );
   report("first run after a source change: bundle rebuild", median(rebuilds), "esbuild, once per change (added to that run)");
 
-  console.log(`# a chart of N GoServices, bundled (median of ${runs} cold runs)`);
+  console.log(`# a chart of N GoServices, bundled, run like npm run synth (median of ${runs} cold runs)`);
   const charts = interleavedMedians(
     [
       { label: "floor", args: importing(["cdk8s-plus-28"]) },
-      { label: "100", args: ["scripts/bundle/run.mjs", "bench/fixtures/hundred-services.ts", "100"] },
-      { label: "1", args: ["scripts/bundle/run.mjs", "bench/fixtures/hundred-services.ts", "1"] },
+      { label: "100", args: [...SYNTH.slice(0, -1), "bench/fixtures/hundred-services.ts", "100"] },
+      { label: "1", args: [...SYNTH.slice(0, -1), "bench/fixtures/hundred-services.ts", "1"] },
     ],
     root,
     runs,

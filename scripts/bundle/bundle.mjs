@@ -38,7 +38,10 @@ const SHARED_INPUTS = ["node_modules/.package-lock.json", "package-lock.json", "
 /** Where the bundles of this checkout live (override: GSS_BUNDLE_DIR). */
 export function bundleDir() {
   const override = process.env["GSS_BUNDLE_DIR"];
-  if (override !== undefined && override !== "") return override;
+  return override !== undefined && override !== "" ? override : defaultBundleDir();
+}
+
+function defaultBundleDir() {
   const key = createHash("sha256").update(ROOT).digest("hex").slice(0, 12);
   return join(ROOT, "node_modules", ".cache", "go-service-stack", "bundles", key);
 }
@@ -160,6 +163,7 @@ function prune(dir, entry, keep) {
     if (file.startsWith(prefix)) rmSync(join(dir, file), { force: true });
   }
   writeAtomic(join(dir, "root.txt"), ROOT);
+  if (dir !== defaultBundleDir()) return;
   const parent = dirname(dir);
   for (const other of readdirSync(parent)) {
     if (join(parent, other) === dir) continue;
