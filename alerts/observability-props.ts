@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type { Duration } from "cdk8s";
 import { durationToSeconds, secondsToDuration } from "../config/duration.js";
+import { dnsLabelProblem } from "../config/validators.js";
 import type { ServiceScope } from "./metrics-catalog.js";
 import { parseMonitoringConfig } from "../config/monitoring-config.js";
 import type { MonitoringConfig, MonitoringConfigInput } from "../config/monitoring-config.js";
@@ -99,16 +100,12 @@ export function deriveDashboardUid(serviceName: string, environment: string): st
   return `${full.slice(0, MAX_DASHBOARD_UID_LENGTH - 9).replace(/-+$/, "")}-${hash}`;
 }
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 /** The slowest burn-rate alert looks back 3 days; the SLO window must be longer. */
 const MIN_SLO_WINDOW_SECONDS = 3 * 86_400;
 
 function requireDnsLabel(prop: string, value: string): void {
-  if (value.length > 63 || !DNS_LABEL.test(value)) {
-    throw new Error(
-      `${prop} "${value}" is not a valid Kubernetes name: use at most 63 lower-case letters, digits or '-', starting and ending with a letter or digit`,
-    );
-  }
+  const reason = dnsLabelProblem(value);
+  if (reason !== undefined) throw new Error(`${prop} "${value}" is not a valid Kubernetes name: it ${reason}`);
 }
 
 /**

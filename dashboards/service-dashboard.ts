@@ -89,17 +89,27 @@ export function dashboardScope(o: ResolvedObservability): ServiceScope {
   };
 }
 
-/** Every panel of the service dashboard, in display order. Thresholds are the alert thresholds. */
+/** What every row's panels are built from: the resolved model, the dashboard's selectors, the thresholds. */
+interface PanelContext {
+  readonly o: ResolvedObservability;
+  readonly s: ServiceScope;
+  readonly t: ResolvedObservability["monitoring"]["thresholds"];
+  readonly w: { readonly window: string };
+  readonly perPod: string[];
+}
+
+/** Every panel of the service dashboard, in display order, one function per row. Thresholds are the alert thresholds. */
 export function dashboardPanels(props: ObservabilityProps | ResolvedObservability): PanelSpec[] {
   const o = "scope" in props ? props : resolveObservabilityProps(props);
-  const s = dashboardScope(o);
-  const t = o.monitoring.thresholds;
-  const w = { window: RATE_INTERVAL };
-  const perPod = ["pod"];
+  const context: PanelContext = { o, s: dashboardScope(o), t: o.monitoring.thresholds, w: { window: RATE_INTERVAL }, perPod: ["pod"] };
+  return [sloRow, trafficRow, runtimeRow, databaseRow, storageRow].flatMap((row) => row(context));
+}
+
+/** The SLOs' error budgets and burn rates, and the backups' recovery point. */
+function sloRow({ o, s }: PanelContext): PanelSpec[] {
   const slos = sloDefinitions(o);
   const pageBurnRates = BURN_RATE_WINDOWS.filter((bw) => bw.severity === "critical");
   const panels: PanelSpec[] = [];
-
   const sloRow = "Service level objectives";
   for (const slo of slos) {
     panels.push({
@@ -158,7 +168,12 @@ export function dashboardPanels(props: ObservabilityProps | ResolvedObservabilit
       width: 4,
     });
   }
+  return panels;
+}
 
+/** Requests: rate, errors, latency, in flight. */
+function trafficRow({ s, t, w }: PanelContext): PanelSpec[] {
+  const panels: PanelSpec[] = [];
   const traffic = "Traffic";
   panels.push(
     {
@@ -231,7 +246,12 @@ export function dashboardPanels(props: ObservabilityProps | ResolvedObservabilit
       width: 4,
     },
   );
+  return panels;
+}
 
+/** The Go runtime and the container's memory. */
+function runtimeRow({ o, s, t, perPod }: PanelContext): PanelSpec[] {
+  const panels: PanelSpec[] = [];
   const runtime = "Go runtime and memory";
   panels.push(
     {
@@ -294,7 +314,12 @@ export function dashboardPanels(props: ObservabilityProps | ResolvedObservabilit
       width: 5,
     },
   );
+  return panels;
+}
 
+/** The database connection pool and query latency. */
+function databaseRow({ s, t, w }: PanelContext): PanelSpec[] {
+  const panels: PanelSpec[] = [];
   const database = "Database";
   panels.push(
     {
@@ -338,7 +363,12 @@ export function dashboardPanels(props: ObservabilityProps | ResolvedObservabilit
       width: 10,
     },
   );
+  return panels;
+}
 
+/** Free space of the namespace's volumes. */
+function storageRow({ s, t }: PanelContext): PanelSpec[] {
+  const panels: PanelSpec[] = [];
   panels.push({
     row: "Storage",
     title: "Volume free space",

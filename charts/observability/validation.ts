@@ -1,4 +1,5 @@
 import type { Construct } from "constructs";
+import { dnsSubdomainProblem } from "../../config/validators.js";
 import { resolveObservabilityProps } from "../../alerts/index.js";
 import type { ObservabilityProps, ResolvedObservability } from "../../alerts/index.js";
 
@@ -21,11 +22,8 @@ export function constructPath(scope: Construct, id: string): string {
   return parent === "" ? id : `${parent}/${id}`;
 }
 
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-
 /** Throws when `value` cannot name a Kubernetes object. */
 export function requireObjectName(where: string, prop: string, value: string): void {
-  if (value.length > 253 || !DNS_SUBDOMAIN.test(value)) {
-    throw new Error(`${where}: ${prop} "${value}" is not a valid Kubernetes object name: use lower-case letters, digits, '-' or '.', at most 253 characters`);
-  }
+  const reason = dnsSubdomainProblem(value);
+  if (reason !== undefined) throw new Error(`${where}: ${prop} "${value}" is not a valid Kubernetes object name: it ${reason}`);
 }

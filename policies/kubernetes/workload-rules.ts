@@ -1,5 +1,5 @@
 /** Operational guardrails on workloads: sized containers, health probes, pinned images. */
-import { parseImage } from "../../config/validators.js";
+import { imageReferenceProblem, parseImage, productionRules } from "../../config/validators.js";
 import type { KubernetesManifest, PolicyRule } from "../types.js";
 import { podRule } from "./pod-security.js";
 import { ENVIRONMENT_LABEL, field, stringRecord, type ContainerEntry } from "./workloads.js";
@@ -61,14 +61,9 @@ export function environmentOf(manifest: KubernetesManifest, podLabels: Readonly<
   return stringRecord(manifest.metadata?.labels)[ENVIRONMENT_LABEL] ?? podLabels[ENVIRONMENT_LABEL] ?? fallback;
 }
 
-/** Why `reference` is not pinned (digest, or a tag other than latest), or undefined. */
+/** Why `reference` is not pinned in production, or undefined: the rule the schema and GoService apply too. */
 function unpinnedReason(reference: string): string | undefined {
-  const image = parseImage(reference);
-  if (image === undefined) return "is not an image reference";
-  if (image.digest !== undefined) return undefined;
-  if (image.tag === undefined) return "has no tag: it means latest, which changes under the same name";
-  if (image.tag === "latest") return "uses latest, which changes under the same name";
-  return undefined;
+  return imageReferenceProblem(reference) ?? productionRules.image("production", reference);
 }
 
 export const imagePinnedRule = podRule(
