@@ -3,8 +3,9 @@
 # first. It returns non-zero (and prints why) if the tools for the current pins/scripts are not built.
 #
 # Exports:
-#   PATH                   += <tools>/bin  (pulumi, pulumi-language-nodejs, kube-*, kubectl, etcd, kwok)
-#   GSS_TOOLS_DIR          the tools directory (<root>/<key>)
+#   PATH                   += <tools>/bin  (pulumi, pulumi-language-nodejs, kube-*, kubectl, etcd, kwok, kubelet,
+#                             kube-proxy, image-builder)
+#   GSS_TOOLS_DIR          the tools directory (<root>/current)
 #   GSS_K8S_PROVIDER_VERSION  version of the pulumi-resource-kubernetes plugin that was built
 #   PULUMI_HOME            <tools>/pulumi-home unless already set (holds the offline plugin cache)
 #   PULUMI_SKIP_UPDATE_CHECK=true, PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true,
@@ -20,11 +21,12 @@ __gss_env() {
   local dir
   dir="$(gss_tools_dir)" || return 1
   local missing=() c
-  for c in pulumi k8s-provider control-plane kwok; do
-    [ -f "$dir/stamps/$c" ] || missing+=("$c")
+  # Each component's stamp must hold the key of this checkout's pins and scripts (components.sh).
+  for c in "${GSS_COMPONENTS[@]}"; do
+    [ "$(gss_stamp_key "$dir" "$c")" = "$(gss_component_key "$c")" ] || missing+=("$c")
   done
   if [ "${#missing[@]}" -gt 0 ]; then
-    echo "tools: ERROR: not built for this checkout (missing: ${missing[*]} in $dir); run: npm run tools" >&2
+    echo "tools: ERROR: not built for this checkout (missing or out of date: ${missing[*]} in $dir); run: npm run tools" >&2
     return 1
   fi
   export GSS_TOOLS_DIR="$dir"

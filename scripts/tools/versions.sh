@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # Pinned versions of every tool built by scripts/tools/build.sh. Sourced by build.sh and env.sh.
-# Changing anything here (or any file under scripts/tools/) changes the cache key, so tools rebuild.
+# A component rebuilds when one of ITS pins changes (see gss_component_spec in components.sh).
 
 # Pulumi CLI + engine (module github.com/pulumi/pulumi/pkg/v3) and the SDK module it is built against.
 # Must match "@pulumi/pulumi" in package.json.
@@ -23,3 +23,8 @@ ETCD_VERSION=3.6.4
 
 # kwok (simulated nodes/pods).
 KWOK_VERSION=0.8.0
+
+# The real node of the local cluster: kubelet and kube-proxy at KUBERNETES_VERSION (same module recipe as
+# the control plane). Images are built without a registry or base image by scripts/tools/image-builder,
+# which uses github.com/google/go-containerregistry at this version (its go.mod must require it).
+GO_CONTAINERREGISTRY_VERSION=v0.22.1
