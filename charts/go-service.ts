@@ -3,8 +3,8 @@ import { ApiObject, Duration, JsonPatch, Size } from "cdk8s";
 import * as kplus from "cdk8s-plus-28";
 import { Construct } from "constructs";
 import { COMMON_DEFAULTS, DEFAULT_SECRET_KEYS, ENVIRONMENT_DEFAULTS, SEED_PROBES, type Environment, type EnvironmentDefaults } from "../config/environment-defaults.js";
-import { durationSeconds, goMemLimit } from "../config/quantities.js";
-import { dnsLabelProblem, hostProblem, imageReferenceProblem, isPinnedImage, parseImage, productionRules, workerIngressProblem } from "../config/validators.js";
+import { durationSeconds, goMemLimit, memoryBytes } from "../config/quantities.js";
+import { dnsLabelProblem, hostProblem, int32Problem, imageReferenceProblem, isPinnedImage, parseImage, productionRules, workerIngressProblem } from "../config/validators.js";
 import { addFinalJsonPatch } from "./raw-json-patch.js";
 import { AutoscaledReplicas, Replicas } from "./replicas.js";
 import { ServiceNetworkPolicy, type ServiceNetworkPolicyOptions } from "./service-network-policy.js";
@@ -109,6 +109,21 @@ export interface GoServiceProps {
   readonly preStopSleepSeconds?: number;
   /** Share of the memory limit given to the Go runtime as GOMEMLIMIT. @default 0.9 */
   readonly goMemLimitFraction?: number;
+  /**
+   * UID the container runs as. A high ID no node user has: on common node images UID 1000 is the first
+   * login user, often with sudo.
+   * @default 10001
+   */
+  readonly runAsUser?: number;
+  /** GID the container runs as, and the group of its volumes (fsGroup). @default 10001 */
+  readonly runAsGroup?: number;
+  /** Size limit of the `/tmp` emptyDir, a Kubernetes quantity. @default "64Mi" */
+  readonly tmpSizeLimit?: string;
+  /**
+   * Ephemeral storage of the container: `/tmp` plus its logs. The kubelet evicts the pod above the limit.
+   * @default - request 128Mi, limit 256Mi
+   */
+  readonly ephemeralStorage?: { readonly request: string; readonly limit: string };
   /** Extra labels on every object. @default {} */
   readonly labels?: Record<string, string>;
 }
@@ -145,6 +160,10 @@ export class GoService extends Construct {
   readonly settings: AppSettings;
   /** SHA-256 of the ConfigMap's data: the pod annotation that rolls the pods on a config change. */
   readonly configChecksum: string;
+  /** UID the pods run as. */
+  readonly runAsUser: number;
+  /** GID the pods run as. */
+  readonly runAsGroup: number;
 
   constructor(scope: Construct, id: string, props: GoServiceProps) {
     super(scope, id);
@@ -155,6 +174,8 @@ export class GoService extends Construct {
     this.settings = props.settings ?? defaults;
     this.resources = props.resources ?? defaults.resources;
     this.replicas = props.replicas ?? defaultReplicas(defaults);
+    this.runAsUser = props.runAsUser ?? COMMON_DEFAULTS.pod.runAsUser;
+    this.runAsGroup = props.runAsGroup ?? COMMON_DEFAULTS.pod.runAsGroup;
     this.selectorLabels = { "app.kubernetes.io/name": props.name, "app.kubernetes.io/instance": props.name };
     this.labels = {
       ...this.selectorLabels,
@@ -205,12 +226,12 @@ export class GoService extends Construct {
       automountServiceAccountToken: false,
       // shutdownTimeout + preStop pause + margin: the kubelet must never SIGKILL a server still draining.
       terminationGracePeriod: Duration.seconds(shutdownSeconds + preStop + 10),
-      securityContext: { ensureNonRoot: true, user: 1000, group: 1000, fsGroup: 1000 },
+      securityContext: { ensureNonRoot: true, user: this.runAsUser, group: this.runAsGroup, fsGroup: this.runAsGroup },
       containers: [],
     });
     deployment.select(kplus.LabelSelector.of({ labels: { ...this.selectorLabels } }));
     this.addAppContainer(deployment, props, image !== undefined && isPinnedImage(image));
-    this.patchPodSpec(deployment, preStop);
+    this.patchPodSpec(deployment, preStop, props.ephemeralStorage ?? COMMON_DEFAULTS.pod.ephemeralStorage);
     return deployment;
   }
 
@@ -218,7 +239,9 @@ export class GoService extends Construct {
     const secrets = props.secrets ?? { name: `${props.name}-secrets`, keys: DEFAULT_SECRET_KEYS };
     const secret = kplus.Secret.fromSecretName(this, "secret", secrets.name);
     const secretEnv = (key: string) => kplus.EnvValue.fromSecretValue({ secret, key }, { optional: false });
-    const tmp = kplus.Volume.fromEmptyDir(this, "tmp-volume", READONLY_ROOT_VOLUME_TMP, { sizeLimit: Size.mebibytes(64) });
+    const tmp = kplus.Volume.fromEmptyDir(this, "tmp-volume", READONLY_ROOT_VOLUME_TMP, {
+      sizeLimit: Size.mebibytes(memoryBytes(props.tmpSizeLimit ?? COMMON_DEFAULTS.pod.tmpSizeLimit) / 2 ** 20),
+    });
     const configVolume = kplus.Volume.fromConfigMap(this, "config-volume", this.configMap, { name: "config" });
     deployment.addContainer({
       name: "app",
@@ -243,8 +266,8 @@ export class GoService extends Construct {
       readiness: httpProbe(props.readiness ?? SEED_PROBES.readiness),
       securityContext: {
         ensureNonRoot: true,
-        user: 1000,
-        group: 1000,
+        user: this.runAsUser,
+        group: this.runAsGroup,
         readOnlyRootFilesystem: true,
         allowPrivilegeEscalation: false,
         privileged: false,
@@ -259,7 +282,7 @@ export class GoService extends Construct {
   }
 
   /** What cdk8s-plus cannot express: named ports, exact quantities, preStop sleep, spreading. */
-  private patchPodSpec(deployment: kplus.Deployment, preStop: number): void {
+  private patchPodSpec(deployment: kplus.Deployment, preStop: number, ephemeralStorage: { readonly request: string; readonly limit: string }): void {
     const container = "/spec/template/spec/containers/0";
     const probePort = this.serves ? "http" : "metrics";
     addFinalJsonPatch(
@@ -272,8 +295,9 @@ export class GoService extends Construct {
       JsonPatch.remove(`${container}/startupProbe`),
       // Quantities exactly as configured (cdk8s-plus would normalise 0.5 to 500m, 1Gi to 1024Mi).
       JsonPatch.replace(`${container}/resources`, {
-        requests: { cpu: this.resources.requests.cpu, memory: this.resources.requests.memory },
-        limits: { cpu: this.resources.limits.cpu, memory: this.resources.limits.memory },
+        // Ephemeral storage covers /tmp and the logs, so the scheduler places the pod where they fit.
+        requests: { cpu: this.resources.requests.cpu, memory: this.resources.requests.memory, "ephemeral-storage": ephemeralStorage.request },
+        limits: { cpu: this.resources.limits.cpu, memory: this.resources.limits.memory, "ephemeral-storage": ephemeralStorage.limit },
       }),
       // The kubelet's sleep action needs no shell, which distroless Go images lack (Kubernetes >= 1.30).
       JsonPatch.add(`${container}/lifecycle`, { preStop: { sleep: { seconds: preStop } } }),
@@ -447,6 +471,9 @@ function validate(props: GoServiceProps): void {
   for (const host of props.ingress?.hosts ?? []) prop(`ingress host "${host}"`, hostProblem(host));
   if (props.ingress !== undefined && props.ingress.hosts.length === 0) problems.push("ingress.hosts must list at least one host");
   prop("ingress", workerIngressProblem(props.role, props.ingress !== undefined));
+  for (const [name, id] of [["runAsUser", props.runAsUser], ["runAsGroup", props.runAsGroup]] as const) {
+    if (id !== undefined) prop(name, int32Problem(id, 1));
+  }
   const fraction = props.goMemLimitFraction ?? COMMON_DEFAULTS.pod.goMemLimitFraction;
   if (!(fraction > 0 && fraction <= 1)) problems.push(`goMemLimitFraction must be in (0, 1] (got ${fraction})`);
   if (problems.length > 0) throw new Error(`GoService "${props.name}": ${problems.join("; ")}`);

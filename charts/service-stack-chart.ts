@@ -96,6 +96,12 @@ export class ServiceStackChart extends Chart {
           }
         : {}),
       secrets: config.secrets,
+      runAsUser: config.pod.runAsUser,
+      runAsGroup: config.pod.runAsGroup,
+      preStopSleepSeconds: config.pod.preStopSleepSeconds,
+      goMemLimitFraction: config.pod.goMemLimitFraction,
+      tmpSizeLimit: config.pod.tmpSizeLimit,
+      ephemeralStorage: config.pod.ephemeralStorage,
       networkPolicy: config.networkPolicy.enabled ? config.networkPolicy : false,
     });
 
@@ -148,6 +154,7 @@ export class ServiceStackChart extends Chart {
         serverSideEncryption:
           backup.encryption === "kms" && keyArn !== undefined ? BackupServerSideEncryption.kms(keyArn) : BackupServerSideEncryption.s3Managed(),
       },
+      runAsUser: config.pod.runAsUser,
       ...(roleArn === undefined ? {} : { roleArn }),
       ...(secretKeys.includes("backupEncryptionKey")
         ? { encryptionKeySecret: { name: secrets.name, key: secrets.keys.backupEncryptionKey } }

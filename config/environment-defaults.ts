@@ -226,6 +226,8 @@ export const COMMON_DEFAULTS = {
      * @default 10001
      */
     runAsUser: 10001,
+    /** GID the containers run as, and the group of mounted volumes (fsGroup). @default 10001 */
+    runAsGroup: 10001,
     /** Seconds the pod keeps serving after deletion starts, while endpoints stop routing to it. @default 5 */
     preStopSleepSeconds: 5,
     /** Share of the memory limit given to the Go runtime as GOMEMLIMIT. @default 0.9 */
@@ -280,7 +282,7 @@ export const COMMON_DEFAULTS = {
     scratchSpace: "10Gi",
     /** @default - CPU 100m request / 1 limit, memory 256Mi request / 1Gi limit */
     resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "1", memory: "1Gi" } },
-    /** Ephemeral storage beyond the scratch volume: the job's logs and the container's writable layer. @default "64Mi" */
+    /** Ephemeral storage beyond the scratch volume (the job's logs), added to its request and limit. @default "64Mi" */
     ephemeralStorageOverhead: "64Mi",
   },
   restoreCheck: {

@@ -57,6 +57,7 @@ function derivedDefaults(environment: Environment, user: Json, block: ConfigBloc
     namespace: name,
     role: COMMON_DEFAULTS.role,
     probes: SEED_PROBES,
+    pod: COMMON_DEFAULTS.pod,
     ingress: { ...COMMON_DEFAULTS.ingress, enabled: user.role !== "worker", hosts: [], tlsSecretName: `${name}-tls` },
     secrets: {
       name: `${name}-secrets`,

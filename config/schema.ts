@@ -3,6 +3,8 @@ import { monitoringConfigSchema } from "./monitoring-config.js";
 import { ENVIRONMENTS } from "./environment-defaults.js";
 import { cpuMillicores, isCpuQuantity, isGoDuration, isMemoryQuantity, durationSeconds, memoryBytes } from "./quantities.js";
 import {
+  INT32_MAX,
+  int32Problem,
   awsRegionProblem,
   bucketNameProblem,
   cidrProblem,
@@ -30,7 +32,15 @@ const withReason = (problem: (value: string) => string | undefined) => (value: s
 };
 
 const positiveInt = (what: string) =>
-  z.int({ error: `must be a whole number (${what})` }).positive({ error: `must be greater than 0 (${what})` });
+  z
+    .int({ error: `must be a whole number (${what})` })
+    .positive({ error: `must be greater than 0 (${what})` })
+    .max(INT32_MAX, { error: `must be at most ${INT32_MAX} (${what}): Kubernetes stores it as an int32` });
+const userId = z.int({ error: "must be a whole number (a numeric user or group ID)" }).superRefine((value, ctx) => {
+  const reason = int32Problem(value, 1);
+  const root = value < 1 ? "; 0 would be root, which the restricted Pod Security Standard refuses" : "";
+  if (reason !== undefined) ctx.addIssue({ code: "custom", message: `${reason}${root}`, input: value });
+});
 const port = z.int({ error: "must be a whole port number" }).min(1, { error: "must be 1 to 65535" }).max(65535, { error: "must be 1 to 65535" });
 
 const goDuration = z.string({ error: "must be a Go duration string such as 30s or 1h" }).refine(isGoDuration, {
@@ -51,7 +61,7 @@ const resourcePair = z.strictObject({ cpu, memory });
 
 const probe = z.strictObject({
   path: z.string().startsWith("/", { error: "must be an absolute HTTP path such as /health" }),
-  initialDelaySeconds: z.int().min(0),
+  initialDelaySeconds: z.int().min(0).max(INT32_MAX, { error: `must be at most ${INT32_MAX}: Kubernetes stores it as an int32` }),
   periodSeconds: positiveInt("seconds"),
   timeoutSeconds: positiveInt("seconds"),
   failureThreshold: positiveInt("attempts"),
@@ -109,6 +119,14 @@ export const stackConfigSchema = z.strictObject({
   }),
   resources: z.strictObject({ requests: resourcePair, limits: resourcePair }),
   probes: z.strictObject({ liveness: probe, readiness: probe }),
+  pod: z.strictObject({
+    runAsUser: userId,
+    runAsGroup: userId,
+    preStopSleepSeconds: z.int().min(0).max(300, { error: "must be at most 300 (seconds): every rollout waits for it" }),
+    goMemLimitFraction: z.number().gt(0, { error: "must be in (0, 1]" }).lte(1, { error: "must be in (0, 1]" }),
+    tmpSizeLimit: memory,
+    ephemeralStorage: z.strictObject({ request: memory, limit: memory }),
+  }),
   server: z.strictObject({
     host: z.string().min(1),
     port,
@@ -241,6 +259,16 @@ export function crossFieldViolations(input: unknown): RuleViolation[] {
     if (measure(request) > measure(limit)) {
       violations.push({ path: ["resources", "requests", kind], message: `must not exceed resources.limits.${kind} (${request} > ${limit})` });
     }
+  }
+
+  const tmp = get(input, "pod", "tmpSizeLimit");
+  const storageLimit = get(input, "pod", "ephemeralStorage", "limit");
+  const storageRequest = get(input, "pod", "ephemeralStorage", "request");
+  if (typeof tmp === "string" && typeof storageLimit === "string" && isMemoryQuantity(tmp) && isMemoryQuantity(storageLimit) && memoryBytes(tmp) >= memoryBytes(storageLimit)) {
+    add(["pod", "tmpSizeLimit"], `must be below pod.ephemeralStorage.limit (${tmp} >= ${storageLimit}): the limit also covers the container's logs`);
+  }
+  if (typeof storageRequest === "string" && typeof storageLimit === "string" && isMemoryQuantity(storageRequest) && isMemoryQuantity(storageLimit) && memoryBytes(storageRequest) > memoryBytes(storageLimit)) {
+    add(["pod", "ephemeralStorage", "request"], `must not exceed pod.ephemeralStorage.limit (${storageRequest} > ${storageLimit})`);
   }
 
   const shutdown = get(input, "server", "shutdownTimeout");

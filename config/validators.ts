@@ -9,6 +9,16 @@ import { longestIntervalMinutes, parseCronSchedule } from "./cron-schedule.js";
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
+/** The largest value of a Kubernetes int32 field (replicas, ports, user IDs, seconds): the API server refuses more. */
+export const INT32_MAX = 2_147_483_647;
+
+/** A whole number the API server can store in an int32 field, at least `min`. */
+export function int32Problem(value: number, min = 0): string | undefined {
+  if (!Number.isInteger(value)) return `must be a whole number (got ${value})`;
+  if (value < min) return `must be at least ${min} (got ${value})`;
+  return value > INT32_MAX ? `must be at most ${INT32_MAX}, the largest value Kubernetes stores in this field (got ${value})` : undefined;
+}
+
 /** A DNS-1123 subdomain, optionally with one leading wildcard label (`*.example.com`). */
 export function hostProblem(host: string): string | undefined {
   const name = host.startsWith("*.") ? host.slice(2) : host;

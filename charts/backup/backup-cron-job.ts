@@ -18,7 +18,8 @@ import { COMMON_DEFAULTS } from "../../config/environment-defaults.js";
 import { cpuMillicores, memoryBytes } from "../../config/quantities.js";
 import type { CronSchedule } from "../../config/cron-schedule.js";
 import type { BackupJobProps } from "./backup-job-props.js";
-import { createHardenedCronJob } from "./hardened-cron-job.js";
+import { createHardenedCronJob, JOB_USER_ID } from "./hardened-cron-job.js";
+import { int32Problem } from "../../config/validators.js";
 
 /** Props of {@link BackupCronJob}. */
 export interface BackupCronJobProps extends BackupJobProps {
@@ -180,6 +181,10 @@ export function backupCronJobProblems(props: BackupCronJobProps): string[] {
   problems.push(...databaseProblems(props.database), ...storageProblems(props.storage));
   problems.push(...optionalSecretProblems("encryptionKeySecret", props.encryptionKeySecret));
   problems.push(...jobControlProblems(props, BACKUP_CRON_JOB_DEFAULTS));
+  if (props.runAsUser !== undefined) {
+    const reason = int32Problem(props.runAsUser, 1);
+    if (reason !== undefined) problems.push(`runAsUser ${reason}`);
+  }
   return problems;
 }
 
@@ -190,7 +195,7 @@ export function backupCronJobProblems(props: BackupCronJobProps): string[] {
  * lifecycle rules, not the job's.
  *
  * Creates a ServiceAccount (IRSA), a ConfigMap with the script and the CronJob, all with
- * fixed names. Runs as UID 1000 with a read-only root file system, no capabilities, no
+ * fixed names. Runs as UID 10001 (by default) with a read-only root file system, no capabilities, no
  * privilege escalation and the runtime's default seccomp profile (restricted Pod Security
  * Standard); one run at a time.
  */
@@ -213,6 +218,8 @@ export class BackupCronJob extends Construct {
   readonly image: string;
   /** Pull policy of the image. */
   readonly imagePullPolicy: kplus.ImagePullPolicy;
+  /** UID and GID the job runs as; the restore check runs as the same. */
+  readonly runAsUser: number;
   /** Namespace of the objects, when set explicitly. */
   readonly namespace: string | undefined;
   /** The database settings. */
@@ -235,6 +242,7 @@ export class BackupCronJob extends Construct {
     this.activeDeadline = props.activeDeadline ?? BACKUP_CRON_JOB_DEFAULTS.activeDeadline;
     this.image = props.image;
     this.imagePullPolicy = props.imagePullPolicy ?? kplus.ImagePullPolicy.IF_NOT_PRESENT;
+    this.runAsUser = props.runAsUser ?? JOB_USER_ID;
     this.namespace = props.namespace;
     this.database = props.database;
     this.storage = props.storage;
@@ -295,8 +303,8 @@ export class BackupCronJob extends Construct {
       resources: {
         cpu: props.resources?.cpu ?? BACKUP_CRON_JOB_DEFAULTS.cpu,
         memory: props.resources?.memory ?? BACKUP_CRON_JOB_DEFAULTS.memory,
-        ephemeralStorage: { request: scratchSpace },
       },
+      runAsUser: this.runAsUser,
       scratchSpace,
       startingDeadline: this.startingDeadline,
       activeDeadline: this.activeDeadline,

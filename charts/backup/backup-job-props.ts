@@ -70,6 +70,12 @@ export interface BackupJobProps {
   readonly scratchSpace?: Size;
 
   /**
+   * UID and GID the job runs as (a high ID no node user has).
+   * @default - 10001 for the backup; the backup's for the restore check
+   */
+  readonly runAsUser?: number;
+
+  /**
    * Content of the job's script.
    * @default - the bundled charts/backup/backup.sh or restore-check.sh
    */

@@ -4,13 +4,22 @@
  * as the only writable path.
  */
 import { ApiObject, Cron, JsonPatch } from "cdk8s";
-import type { Duration, Size } from "cdk8s";
+import { Size } from "cdk8s";
+import type { Duration } from "cdk8s";
 import * as kplus from "cdk8s-plus-28";
 import type { Construct } from "constructs";
 import type { CronSchedule } from "../../config/cron-schedule.js";
+import { COMMON_DEFAULTS } from "../../config/environment-defaults.js";
+import { memoryBytes } from "../../config/quantities.js";
+import { addFinalJsonPatch } from "../raw-json-patch.js";
 
-/** UID and GID the scripts run as; the image needs no user of that ID (HOME points to /tmp). */
-export const JOB_USER_ID = 1000;
+/**
+ * Default UID and GID the scripts run as (config's `pod.runAsUser`); the image needs no user of that ID
+ * (HOME points to /tmp).
+ */
+export const JOB_USER_ID: number = COMMON_DEFAULTS.pod.runAsUser;
+/** Ephemeral storage the job needs beyond its scratch volume: its logs. */
+const EPHEMERAL_STORAGE_OVERHEAD = Size.mebibytes(memoryBytes(COMMON_DEFAULTS.backup.ephemeralStorageOverhead) / 2 ** 20);
 /** Where the scripts are mounted. */
 export const SCRIPTS_MOUNT_PATH = "/scripts";
 /** The scratch volume, the only writable path: the dump, its encrypted copy, AWS CLI and psql temp files. */
@@ -42,8 +51,10 @@ export interface HardenedCronJobSpec {
   readonly scriptFileName: string;
   /** Environment variables, in the order they appear in the manifest. */
   readonly env: ReadonlyArray<readonly [string, kplus.EnvValue]>;
-  /** CPU and memory requests and limits of the container. */
-  readonly resources: kplus.ContainerResources;
+  /** CPU and memory requests and limits of the container; ephemeral storage is derived from `scratchSpace`. */
+  readonly resources: Pick<kplus.ContainerResources, "cpu" | "memory">;
+  /** UID and GID the container runs as. */
+  readonly runAsUser: number;
   /** Size limit of the scratch volume at {@link SCRATCH_MOUNT_PATH}; the pod is evicted past it. */
   readonly scratchSpace: Size;
   /** How late after its scheduled time a run may still start; later runs are skipped. */
@@ -61,6 +72,7 @@ export interface HardenedCronJobSpec {
 /** Builds the CronJob of `spec` in `scope`. */
 export function createHardenedCronJob(scope: Construct, id: string, spec: HardenedCronJobSpec): kplus.CronJob {
   const [minute, hour, day, month, weekDay] = spec.schedule.expression.split(" ");
+  const ephemeral = `${spec.scratchSpace.toMebibytes() + EPHEMERAL_STORAGE_OVERHEAD.toMebibytes()}Mi`;
   const scriptsVolume = kplus.Volume.fromConfigMap(scope, `${id}-scripts-volume`, spec.scripts, {
     name: "scripts",
     // r-x for everyone: the container user is not the file owner.
@@ -92,9 +104,9 @@ export function createHardenedCronJob(scope: Construct, id: string, spec: Harden
     automountServiceAccountToken: false,
     securityContext: {
       ensureNonRoot: true,
-      user: JOB_USER_ID,
-      group: JOB_USER_ID,
-      fsGroup: JOB_USER_ID,
+      user: spec.runAsUser,
+      group: spec.runAsUser,
+      fsGroup: spec.runAsUser,
       fsGroupChangePolicy: kplus.FsGroupChangePolicy.ON_ROOT_MISMATCH,
     },
     containers: [
@@ -107,8 +119,8 @@ export function createHardenedCronJob(scope: Construct, id: string, spec: Harden
         resources: spec.resources,
         securityContext: {
           ensureNonRoot: true,
-          user: JOB_USER_ID,
-          group: JOB_USER_ID,
+          user: spec.runAsUser,
+          group: spec.runAsUser,
           privileged: false,
           allowPrivilegeEscalation: false,
           readOnlyRootFilesystem: true,
@@ -130,6 +142,13 @@ export function createHardenedCronJob(scope: Construct, id: string, spec: Harden
     JsonPatch.remove(`${podPath}/metadata/labels/cdk8s.io~1metadata.addr`),
     // cdk8s-plus sets seccomp on containers only; the pod-level profile also covers injected containers.
     JsonPatch.add(`${podPath}/spec/securityContext/seccompProfile`, { type: "RuntimeDefault" }),
+  );
+  addFinalJsonPatch(
+    ApiObject.of(cronJob),
+    // The scratch volume and the logs, requested and capped, so the scheduler places the pod where they
+    // fit (cdk8s-plus would round the quantity to whole gibibytes).
+    JsonPatch.add(`${podPath}/spec/containers/0/resources/requests/ephemeral-storage`, ephemeral),
+    JsonPatch.add(`${podPath}/spec/containers/0/resources/limits/ephemeral-storage`, ephemeral),
   );
   return cronJob;
 }

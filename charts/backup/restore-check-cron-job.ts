@@ -200,8 +200,8 @@ export class RestoreCheckCronJob extends Construct {
       resources: {
         cpu: props.resources?.cpu ?? BACKUP_CRON_JOB_DEFAULTS.cpu,
         memory: props.resources?.memory ?? BACKUP_CRON_JOB_DEFAULTS.memory,
-        ephemeralStorage: { request: scratchSpace },
       },
+      runAsUser: props.runAsUser ?? backup.runAsUser,
       scratchSpace,
       startingDeadline: props.startingDeadline ?? RESTORE_CHECK_DEFAULTS.startingDeadline,
       activeDeadline:

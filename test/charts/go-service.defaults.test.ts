@@ -62,7 +62,10 @@ describe("GoService in production (seed Helm values)", () => {
   });
 
   it("requests 250m/256Mi and limits 500m/512Mi", () => {
-    expect(container(production).resources).toEqual({ requests: { cpu: "250m", memory: "256Mi" }, limits: { cpu: "500m", memory: "512Mi" } });
+    expect(container(production).resources).toEqual({
+      requests: { cpu: "250m", memory: "256Mi", "ephemeral-storage": "128Mi" },
+      limits: { cpu: "500m", memory: "512Mi", "ephemeral-storage": "256Mi" },
+    });
   });
 
   it("sizes the Go runtime from the limits: GOMAXPROCS from the CPU limit, GOMEMLIMIT at 90% of memory", () => {

@@ -8,8 +8,22 @@ describe.each(["staging", "production"])("%s pods meet the restricted Pod Securi
   const pod = findObject(objects, "Deployment").spec.template.spec as Json;
   const container = pod.containers[0] as Json;
 
-  it("run as non-root user and group 1000 with seccomp RuntimeDefault", () => {
-    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000, fsGroup: 1000, seccompProfile: { type: "RuntimeDefault" } });
+  it("run as the high, unshared user and group 10001 (not the node's first login user, 1000) with seccomp RuntimeDefault", () => {
+    expect(pod.securityContext).toMatchObject({
+      runAsNonRoot: true,
+      runAsUser: 10001,
+      runAsGroup: 10001,
+      fsGroup: 10001,
+      seccompProfile: { type: "RuntimeDefault" },
+    });
+    expect(container.securityContext).toMatchObject({ runAsUser: 10001, runAsGroup: 10001 });
+  });
+
+  it("declare ephemeral storage that covers the size-capped /tmp emptyDir and the logs", () => {
+    const tmp = (pod.volumes as Json[]).find((v) => v.name === "tmp");
+    expect(tmp?.emptyDir).toEqual({ sizeLimit: "64Mi" });
+    expect(container.resources.requests["ephemeral-storage"]).toBe("128Mi");
+    expect(container.resources.limits["ephemeral-storage"]).toBe("256Mi");
   });
 
   it("drop every capability, forbid privilege escalation, and keep the root filesystem read-only", () => {

@@ -16,6 +16,30 @@ const staging = (overrides: Record<string, unknown>) => stackFileText({ ...base,
 const BAD_CONFIGS: ReadonlyArray<readonly [string, string, string, string]> = [
   ["replicas as a string", withKey("replicas", "three"), "go-service:replicas", 'must be a whole number (pods) (got string "three")'],
   ["port out of range", withKey("server", { port: 70000 }), "go-service:server.port", "must be 1 to 65535"],
+  [
+    "replicas over int32, which the API server would refuse",
+    withKey("replicas", 2147483648),
+    "go-service:replicas",
+    "must be at most 2147483647 (pods): Kubernetes stores it as an int32",
+  ],
+  [
+    "run-as user over int32",
+    withKey("pod", { runAsUser: 4294967296 }),
+    "go-service:pod.runAsUser",
+    "must be at most 2147483647, the largest value Kubernetes stores in this field (got 4294967296)",
+  ],
+  [
+    "run-as user root",
+    withKey("pod", { runAsGroup: 0 }),
+    "go-service:pod.runAsGroup",
+    "must be at least 1 (got 0); 0 would be root, which the restricted Pod Security Standard refuses",
+  ],
+  [
+    "/tmp as large as the ephemeral-storage limit",
+    withKey("pod", { tmpSizeLimit: "256Mi" }),
+    "go-service:pod.tmpSizeLimit",
+    "must be below pod.ephemeralStorage.limit (256Mi >= 256Mi): the limit also covers the container's logs",
+  ],
   ["unknown top-level key", withKey("replcias", 3), "go-service:replcias", 'is not a known key; did you mean "replicas"?'],
   ["unknown nested key", withKey("database", { sslmode: "require" }), "go-service:database.sslmode", 'is not a known key; did you mean "sslMode"?'],
   [

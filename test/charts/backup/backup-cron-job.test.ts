@@ -108,16 +108,16 @@ describe("BackupCronJob defaults", () => {
   it("runs under the restricted Pod Security Standard", () => {
     expect(podSpec(objects).securityContext).toEqual({
       runAsNonRoot: true,
-      runAsUser: 1000,
-      runAsGroup: 1000,
-      fsGroup: 1000,
+      runAsUser: 10001,
+      runAsGroup: 10001,
+      fsGroup: 10001,
       fsGroupChangePolicy: "OnRootMismatch",
       seccompProfile: { type: "RuntimeDefault" },
     });
     expect(container(objects).securityContext).toEqual({
       runAsNonRoot: true,
-      runAsUser: 1000,
-      runAsGroup: 1000,
+      runAsUser: 10001,
+      runAsGroup: 10001,
       privileged: false,
       allowPrivilegeEscalation: false,
       readOnlyRootFilesystem: true,
@@ -126,12 +126,12 @@ describe("BackupCronJob defaults", () => {
     });
   });
 
-  it("writes only to a size-capped emptyDir at /tmp, and requests that much ephemeral storage", () => {
+  it("writes only to a size-capped emptyDir at /tmp, and requests and caps ephemeral storage to cover it and the logs", () => {
     expect(podSpec(objects).volumes).toContainEqual({ name: "scratch", emptyDir: { sizeLimit: "10240Mi" } });
     expect(container(objects).volumeMounts).toContainEqual({ name: "scratch", mountPath: "/tmp" });
     expect(container(objects).resources).toEqual({
-      requests: { cpu: "100m", memory: "256Mi", "ephemeral-storage": "10Gi" },
-      limits: { cpu: "1", memory: "1024Mi" },
+      requests: { cpu: "100m", memory: "256Mi", "ephemeral-storage": "10304Mi" },
+      limits: { cpu: "1", memory: "1024Mi", "ephemeral-storage": "10304Mi" },
     });
   });
 
@@ -240,8 +240,8 @@ describe("BackupCronJob options", () => {
     expect(find(objects, "ConfigMap")).toMatchObject({ metadata: { name: "orders-backup-scripts" }, data: { "backup.sh": "echo custom" } });
     expect(podSpec(objects).volumes).toContainEqual({ name: "scratch", emptyDir: { sizeLimit: "51200Mi" } });
     expect(container(objects).resources).toEqual({
-      requests: { cpu: "100m", memory: "512Mi", "ephemeral-storage": "50Gi" },
-      limits: { cpu: "1", memory: "2048Mi" },
+      requests: { cpu: "100m", memory: "512Mi", "ephemeral-storage": "51264Mi" },
+      limits: { cpu: "1", memory: "2048Mi", "ephemeral-storage": "51264Mi" },
     });
     expect(() => new CronJob(cronJob as ConstructorParameters<typeof CronJob>[0]).validate()).not.toThrow();
   });

@@ -99,11 +99,11 @@ describe("RestoreCheckCronJob defaults", () => {
     const spec = podSpec(objects);
     expect(spec.serviceAccountName).toBe("db-backup");
     expect(spec.automountServiceAccountToken).toBe(false);
-    expect(spec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000, fsGroup: 1000, seccompProfile: { type: "RuntimeDefault" } });
+    expect(spec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 10001, fsGroup: 10001, seccompProfile: { type: "RuntimeDefault" } });
     expect(spec.containers[0].securityContext).toEqual({
       runAsNonRoot: true,
-      runAsUser: 1000,
-      runAsGroup: 1000,
+      runAsUser: 10001,
+      runAsGroup: 10001,
       privileged: false,
       allowPrivilegeEscalation: false,
       readOnlyRootFilesystem: true,
