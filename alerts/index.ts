@@ -8,3 +8,4 @@ export * from "./slo.js";
 export * from "./rules.js";
 export * from "./render.js";
 export * from "./service-monitor.js";
+export * from "./scrape-config.js";

@@ -1,5 +1,7 @@
 import { App, Yaml } from "cdk8s";
+import { stringify } from "yaml";
 import { renderRuleGroups } from "../alerts/render.js";
+import { buildScrapeConfig } from "../alerts/scrape-config.js";
 import { ServiceStackChart } from "../charts/service-stack-chart.js";
 import type { ResolvedStack } from "../config/resolve-stack-config.js";
 
@@ -24,7 +26,7 @@ export interface SynthesizedStack {
   readonly stack: string;
   /** The chart's Kubernetes objects, in the chart's order (the content of `kubernetes.yaml`). */
   readonly objects: readonly KubernetesObject[];
-  /** File contents by path under `dist/<stack>/`: `kubernetes.yaml`, `prometheus-rules.yaml` and `grafana-dashboard.json`. */
+  /** File contents by path under `dist/<stack>/`: `kubernetes.yaml`, `prometheus-rules.yaml`, `grafana-dashboard.json` and `prometheus-scrape-config.yaml`. */
   readonly files: Readonly<Record<string, string>>;
 }
 
@@ -50,6 +52,11 @@ export function synthesizeStack(resolved: ResolvedStack): SynthesizedStack {
       // Written from what the chart already built: the rules and the dashboard exist once per stack.
       "prometheus-rules.yaml": renderRuleGroups(chart.prometheusRule.groups),
       "grafana-dashboard.json": chart.dashboard.dashboardJson,
+      // The ServiceMonitor as plain Prometheus configuration, for a Prometheus without the operator.
+      "prometheus-scrape-config.yaml": stringify(
+        { scrape_configs: [buildScrapeConfig(chart.observability, { serviceSelectorLabels: chart.service.selectorLabels })] },
+        { lineWidth: 0 },
+      ),
     },
   };
 }

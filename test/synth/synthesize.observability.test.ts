@@ -16,8 +16,23 @@ const alert = (files: Readonly<Record<string, string>>, name: string) =>
   rules(files).groups.flatMap((g) => g.rules).find((r) => r.alert === name) ?? { expr: "", annotations: {} };
 
 describe("monitoring in every stack's output", () => {
-  it("writes prometheus-rules.yaml and grafana-dashboard.json beside kubernetes.yaml", () => {
-    expect(Object.keys(production.files).sort()).toEqual(["grafana-dashboard.json", "kubernetes.yaml", "prometheus-rules.yaml"]);
+  it("writes prometheus-rules.yaml, grafana-dashboard.json and prometheus-scrape-config.yaml beside kubernetes.yaml", () => {
+    expect(Object.keys(production.files).sort()).toEqual(["grafana-dashboard.json", "kubernetes.yaml", "prometheus-rules.yaml", "prometheus-scrape-config.yaml"]);
+  });
+
+  it("writes the scrape job of the stack's own ServiceMonitor: its namespace, Service labels, port and job label", () => {
+    const monitor = production.objects.find((o) => o.kind === "ServiceMonitor") as unknown as {
+      spec: { selector: { matchLabels: Record<string, string> }; endpoints: { port: string; interval: string }[] };
+    };
+    const scrape = parse(production.files["prometheus-scrape-config.yaml"] ?? "") as {
+      scrape_configs: { scrape_interval: string; kubernetes_sd_configs: { namespaces: { names: string[] } }[]; relabel_configs: { regex?: string; replacement?: string; target_label?: string }[] }[];
+    };
+    const job = scrape.scrape_configs[0]!;
+    expect(job.kubernetes_sd_configs[0]!.namespaces.names).toEqual(["myapp"]);
+    expect(job.scrape_interval).toBe(monitor.spec.endpoints[0]!.interval);
+    for (const value of Object.values(monitor.spec.selector.matchLabels)) expect(job.relabel_configs.some((r) => r.regex === `(${value});true`)).toBe(true);
+    expect(job.relabel_configs.some((r) => r.regex === monitor.spec.endpoints[0]!.port)).toBe(true);
+    expect(job.relabel_configs.find((r) => r.target_label === "job")?.replacement).toBe("myapp");
   });
 
   it.each([
