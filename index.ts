@@ -61,6 +61,7 @@ export type { KubernetesObject, SynthesizedStack } from "./synth/synthesize.js";
 export {
   buildPrometheusRule,
   buildRuleGroups,
+  buildScrapeConfig,
   buildServiceMonitor,
   monitoringConfigSchema,
   parseMonitoringConfig,
@@ -70,15 +71,19 @@ export {
 } from "./alerts/index.js";
 export type {
   AlertRule,
+  KubernetesSdConnection,
   MonitoringConfig,
   MonitoringConfigInput,
   ObservabilityProps,
   PrometheusRuleMetadata,
   RecordingRule,
+  RelabelConfig,
   ResolvedBackup,
   ResolvedObservability,
   Rule as AlertingOrRecordingRule,
   RuleGroup,
+  ScrapeConfig,
+  ScrapeConfigOptions,
   ServiceMonitorOptions,
   ServiceScope,
   Severity as AlertSeverity,
