@@ -64,13 +64,16 @@ function readOrUndefined(path, encoding) {
   }
 }
 
-/** Hash of the inputs (repository-relative paths) as they are on disk now; a missing file counts too. */
-function fingerprint(inputs) {
+/**
+ * Hash of the inputs (repository-relative paths) as they are on disk now; a missing file counts too.
+ * `contents` (path → content) takes the place of a read, for what a build already read.
+ */
+function fingerprint(inputs, contents = new Map()) {
   const hash = createHash("sha256");
   hash.update(readFileSync(SELF));
   for (const file of [...SHARED_INPUTS, ...inputs]) {
     hash.update(`\0${file}\0`);
-    hash.update(readOrUndefined(join(ROOT, file)) ?? "\u0000missing");
+    hash.update(contents.get(file) ?? readOrUndefined(join(ROOT, file)) ?? "\u0000missing");
   }
   return hash.digest("hex");
 }
@@ -96,18 +99,24 @@ function writeAtomic(path, content) {
   renameSync(tmp, path);
 }
 
-/** esbuild plugin: `import.meta.url` in our sources becomes the source file's own URL. */
-const sourceUrlPlugin = {
-  name: "source-import-meta-url",
-  setup(build) {
-    build.onLoad({ filter: /\.[cm]?ts$/ }, (args) => {
-      if (args.path.split(sep).includes("node_modules")) return undefined;
-      const source = readFileSync(args.path, "utf8");
-      const url = JSON.stringify(pathToFileURL(args.path).href);
-      return { contents: source.replace(/\bimport\.meta\.url\b/g, url), loader: "ts" };
-    });
-  },
-};
+/**
+ * esbuild plugin: `import.meta.url` in our sources becomes the source file's own URL. Records what it
+ * read (repository-relative path → content), so that the manifest describes exactly what was bundled.
+ */
+function sourceUrlPlugin(read) {
+  return {
+    name: "source-import-meta-url",
+    setup(build) {
+      build.onLoad({ filter: /\.[cm]?ts$/ }, (args) => {
+        if (args.path.split(sep).includes("node_modules")) return undefined;
+        const source = readFileSync(args.path);
+        read.set(relative(ROOT, args.path).split(sep).join("/"), source);
+        const url = JSON.stringify(pathToFileURL(args.path).href);
+        return { contents: source.toString("utf8").replace(/\bimport\.meta\.url\b/g, url), loader: "ts" };
+      });
+    },
+  };
+}
 
 /** Builds the entry's bundle and writes its manifest; returns the manifest. */
 async function build(dir, entry) {
@@ -118,6 +127,8 @@ async function build(dir, entry) {
   } catch (error) {
     throw new Error(`cannot bundle ${entry}: esbuild is not installed (run npm ci): ${error.message}`, { cause: error });
   }
+  // Shared inputs are hashed as they were before the build: a change during it makes the next run rebuild.
+  const read = new Map(SHARED_INPUTS.map((file) => [file, readOrUndefined(join(ROOT, file))]).filter(([, content]) => content !== undefined));
   const result = await esbuild.build({
     absWorkingDir: ROOT,
     entryPoints: [entryPath(entry)],
@@ -132,7 +143,7 @@ async function build(dir, entry) {
     write: false,
     metafile: true,
     logLevel: "silent",
-    plugins: [sourceUrlPlugin],
+    plugins: [sourceUrlPlugin(read)],
   });
   const emptyMeta = result.warnings.filter((w) => w.id === "empty-import-meta");
   if (emptyMeta.length > 0) {
@@ -147,9 +158,8 @@ async function build(dir, entry) {
   const bundle = `${entryName(entry)}.${codeHash}.cjs`;
   mkdirSync(dir, { recursive: true });
   writeAtomic(join(dir, bundle), code);
-  // The fingerprint is taken over the files as esbuild read them only if nothing changed meanwhile;
-  // an edit during the build makes the next run rebuild, which is the safe side.
-  const manifest = { entry, root: ROOT, bundle, inputs, fingerprint: fingerprint(inputs), builtAt: new Date().toISOString() };
+  // Over the sources as the build read them (a file edited meanwhile differs from it: the next run rebuilds).
+  const manifest = { entry, root: ROOT, bundle, inputs, fingerprint: fingerprint(inputs, read), builtAt: new Date().toISOString() };
   writeAtomic(join(dir, `${entryName(entry)}.json`), `${JSON.stringify(manifest, null, 2)}\n`);
   prune(dir, entry, bundle);
   return manifest;
