@@ -18,9 +18,33 @@ APISERVER_PORT=$((PORT_BASE + 43))
 CONTROLLER_MANAGER_PORT=$((PORT_BASE + 57))
 SCHEDULER_PORT=$((PORT_BASE + 59))
 KWOK_PORT=$((PORT_BASE + 47))
+KUBELET_HEALTHZ_PORT=$((PORT_BASE + 48))
+KUBELET_PORT=$((PORT_BASE + 50))
+KUBE_PROXY_HEALTHZ_PORT=$((PORT_BASE + 51))
+KUBE_PROXY_METRICS_PORT=$((PORT_BASE + 52))
+
+# The real node (containerd + runc + CNI bridge + kubelet + kube-proxy, see node.sh). GSS_CLUSTER_REAL_NODE=0
+# starts the control plane and kwok nodes only. GSS_CLUSTER_WORKLOADS says where pods that name no node go:
+#   kwok (default)  the real node is tainted (gss.local/real-node:NoSchedule); only pods that tolerate it run
+#                   there, every other pod lands on a kwok node as before
+#   real            the kwok nodes are tainted (gss.local/simulated:NoSchedule); pods run for real unless they
+#                   tolerate the taint (scale and scheduling tests)
+REAL_NODE="${GSS_CLUSTER_REAL_NODE:-1}"
+WORKLOADS="${GSS_CLUSTER_WORKLOADS:-kwok}"
+NODE_NAME=real-node-a
+NODE_ZONE=local-a
+POD_CIDR=10.88.0.0/16
+NODE_IP=10.88.0.1 # the bridge's address: the kubelet and NodePorts listen only there, never on the host's NICs
+BRIDGE=gss0
+SERVICE_CIDR=10.96.0.0/16 # the API server's --service-cluster-ip-range; routed to the bridge, never off the host
+CONTAINERD_SOCK="$STATE/containerd.sock"
 
 # Start order; down.sh stops in reverse.
 COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok ingress-status)
+NODE_COMPONENTS=(containerd kubelet kube-proxy)
+if [ "$REAL_NODE" = 1 ]; then COMPONENTS+=("${NODE_COMPONENTS[@]}"); fi
+# What down.sh stops, whatever GSS_CLUSTER_REAL_NODE says now.
+ALL_COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok ingress-status "${NODE_COMPONENTS[@]}")
 
 die() { echo "cluster: ERROR: $*" >&2; exit 1; }
 log() { echo "cluster: $*"; }

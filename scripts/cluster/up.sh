@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Starts a local Kubernetes control plane on 127.0.0.1 with simulated (kwok) nodes:
 #   etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok
-# plus two Ready nodes in different zones. Processes run detached (setsid/nohup) with pid files in
-# .cluster/pids; logs in .cluster/logs; data in .cluster/etcd. Kubeconfig: .cluster/kubeconfig (context
-# "local"). Stop with scripts/cluster/down.sh. Tools come from scripts/tools/build.sh (npm run tools).
-set -euo pipefail
+# plus two Ready kwok nodes in different zones and one real node (containerd, runc, CNI bridge, kubelet,
+# kube-proxy: see node.sh; GSS_CLUSTER_REAL_NODE=0 leaves it out). Processes run detached (setsid/nohup)
+# with pid files in .cluster/pids; logs in .cluster/logs; data in .cluster/. Kubeconfig: .cluster/kubeconfig
+# (context "local"). Stop with scripts/cluster/down.sh. Tools come from scripts/tools/build.sh (npm run tools).
+set -Eeuo pipefail # -E: the ERR trap (clean-up after a failed start) also fires inside functions
 
 # shellcheck source=lib.sh
 . "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib.sh"
+# shellcheck source=node.sh
+. "$CLUSTER_SCRIPT_DIR/node.sh"
 
 START=$(date +%s%N)
 
@@ -18,6 +21,7 @@ for b in etcd kube-apiserver kube-controller-manager kube-scheduler kwok kubectl
   command -v "$b" >/dev/null || die "$b not found on PATH after sourcing scripts/tools/env.sh"
 done
 command -v openssl >/dev/null || die "openssl is required to create the cluster certificates"
+case "$WORKLOADS" in kwok | real) ;; *) die "GSS_CLUSTER_WORKLOADS must be kwok or real (not '$WORKLOADS')" ;; esac
 
 # --- already running? ------------------------------------------------------------------------------
 running=()
@@ -34,10 +38,12 @@ if [ "${#running[@]}" -gt 0 ]; then
 fi
 if [ -d "$STATE" ]; then
   log "removing stale state from a previous run in $STATE"
+  KEEP_LOGS=0 bash "$CLUSTER_SCRIPT_DIR/down.sh" >/dev/null 2>&1 || true
   rm -rf "$STATE"
 fi
 
-for p in $ETCD_CLIENT_PORT $ETCD_PEER_PORT $APISERVER_PORT $CONTROLLER_MANAGER_PORT $SCHEDULER_PORT $KWOK_PORT; do
+for p in $ETCD_CLIENT_PORT $ETCD_PEER_PORT $APISERVER_PORT $CONTROLLER_MANAGER_PORT $SCHEDULER_PORT $KWOK_PORT \
+  $KUBELET_PORT $KUBELET_HEALTHZ_PORT $KUBE_PROXY_HEALTHZ_PORT $KUBE_PROXY_METRICS_PORT; do
   if ss -Htln "sport = :$p" | grep -q .; then
     die "port 127.0.0.1:$p is already in use (another cluster? set GSS_CLUSTER_PORT_BASE to shift all ports)"
   fi
@@ -45,6 +51,10 @@ done
 
 mkdir -p "$PIDS" "$LOGS" "$PKI" "$STATE/etcd"
 chmod 700 "$STATE"
+if [ "$REAL_NODE" = 1 ]; then
+  node_preflight
+  node_record_host # before anything on the host changes (down.sh restores and compares)
+fi
 
 # If anything below fails, stop what was started so no half cluster is left behind.
 on_error() {
@@ -78,6 +88,12 @@ EOF
   openssl genrsa -out sa.key 2048 2>/dev/null
   openssl rsa -in sa.key -pubout -out sa.pub 2>/dev/null
 )
+NODE_APISERVER_FLAGS=()
+if [ "$REAL_NODE" = 1 ]; then
+  node_pki
+  NODE_APISERVER_FLAGS=(--kubelet-client-certificate "$PKI/apiserver-kubelet-client.crt"
+    --kubelet-client-key "$PKI/apiserver-kubelet-client.key" --kubelet-preferred-address-types InternalIP)
+fi
 
 b64() { base64 -w0 <"$1"; }
 cat >"$KUBECONFIG_OUT" <<EOF
@@ -144,13 +160,29 @@ start kube-apiserver \
   --requestheader-extra-headers-prefix X-Remote-Extra- \
   --service-account-key-file "$PKI/sa.pub" --service-account-signing-key-file "$PKI/sa.key" \
   --service-account-issuer https://kubernetes.default.svc.cluster.local \
-  --service-cluster-ip-range 10.96.0.0/16 \
+  --service-cluster-ip-range "$SERVICE_CIDR" \
   --authorization-mode Node,RBAC \
   --endpoint-reconciler-type none \
   --allow-privileged=true \
   --enable-priority-and-fairness=false \
-  --profiling=false
+  --profiling=false "${NODE_APISERVER_FLAGS[@]}"
+
+# The real node's network and containerd start while the API server comes up; images are imported then.
+if [ "$REAL_NODE" = 1 ]; then
+  log "starting containerd (socket $CONTAINERD_SOCK) and the bridge $BRIDGE ($NODE_IP)"
+  node_configs
+  node_network
+  node_start_containerd
+  wait_for "containerd" 30 containerd "${CTR[@]}" version
+  node_images
+fi
 wait_for "kube-apiserver /readyz" 90 kube-apiserver kubectl "${KC[@]}" get --raw /readyz
+if [ "$REAL_NODE" = 1 ]; then
+  # The kubelet registers its node while the controllers, the scheduler and kwok start.
+  log "starting the kubelet ($NODE_NAME, zone $NODE_ZONE) and kube-proxy"
+  node_start_kubelet
+  node_start_kube_proxy
+fi
 
 # --- controller-manager, scheduler ------------------------------------------------------------------
 log "starting kube-controller-manager and kube-scheduler"
@@ -177,6 +209,10 @@ start kwok \
   --node-lease-duration-seconds 40 --cidr 10.244.0.1/16 --node-ip 127.0.0.1 \
   --server-address "127.0.0.1:$KWOK_PORT"
 
+kwok_taints=""
+if [ "$WORKLOADS" = real ]; then
+  kwok_taints=$'spec:\n  taints:\n  - {key: gss.local/simulated, value: "true", effect: NoSchedule}'
+fi
 nodes_yaml() {
   local zone
   for zone in a b; do
@@ -197,6 +233,7 @@ metadata:
     node.kubernetes.io/instance-type: kwok.large
     topology.kubernetes.io/region: local
     topology.kubernetes.io/zone: local-$zone
+$kwok_taints
 status:
   allocatable: {cpu: "32", memory: 128Gi, pods: "110"}
   capacity: {cpu: "32", memory: 128Gi, pods: "110"}
@@ -208,6 +245,11 @@ nodes_yaml | kubectl "${KC[@]}" apply -f - >/dev/null
 
 log "waiting for nodes, scheduler, controllers and the default ServiceAccount"
 wait_for "nodes Ready" 60 kwok kubectl "${KC[@]}" wait --for=condition=Ready node/kwok-node-a node/kwok-node-b --timeout=2s
+if [ "$REAL_NODE" = 1 ]; then
+  wait_for "node $NODE_NAME registered" 60 kubelet kubectl "${KC[@]}" get node "$NODE_NAME"
+  wait_for "node $NODE_NAME Ready" 60 kubelet kubectl "${KC[@]}" wait --for=condition=Ready "node/$NODE_NAME" --timeout=2s
+  wait_for "kube-proxy healthz" 30 kube-proxy curl -fsS "http://127.0.0.1:$KUBE_PROXY_HEALTHZ_PORT/healthz"
+fi
 wait_for "default ServiceAccount" 60 kube-controller-manager kubectl "${KC[@]}" -n default get serviceaccount default
 wait_for "kube-scheduler healthz" 60 kube-scheduler curl -fsSk "https://127.0.0.1:$SCHEDULER_PORT/healthz"
 wait_for "kube-controller-manager healthz" 60 kube-controller-manager curl -fsSk "https://127.0.0.1:$CONTROLLER_MANAGER_PORT/healthz"
@@ -223,6 +265,13 @@ trap - ERR
 ELAPSED_MS=$(( ($(date +%s%N) - START) / 1000000 ))
 printf '%s\n' "$ELAPSED_MS" >"$STATE/startup-ms"
 log "ready in $((ELAPSED_MS / 1000)).$(printf '%03d' $((ELAPSED_MS % 1000)))s: $(kubectl "${KC[@]}" version -o json 2>/dev/null | sed -n 's/.*"gitVersion": "\(v[^"]*\)".*/\1/p' | tail -1) with nodes:"
-kubectl "${KC[@]}" get nodes -L topology.kubernetes.io/zone
+kubectl "${KC[@]}" get nodes -L topology.kubernetes.io/zone,type
+if [ "$REAL_NODE" = 1 ]; then
+  if [ "$WORKLOADS" = real ]; then
+    log "pods run on $NODE_NAME (kwok nodes tainted gss.local/simulated=true:NoSchedule)"
+  else
+    log "pods go to the kwok nodes; $NODE_NAME takes pods that tolerate gss.local/real-node=true:NoSchedule"
+  fi
+fi
 log "kubeconfig: $KUBECONFIG_OUT (context: local)"
 log "stop with: npm run cluster:down"
