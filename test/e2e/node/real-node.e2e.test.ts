@@ -202,6 +202,22 @@ describe("the real node", () => {
     expect(await ready2.json()).toMatchObject({ status: "ready" });
   });
 
+  it("from inside a pod: the Service's ClusterIP answers (same-node hairpin), another machine is out of reach", async () => {
+    // Runs curl inside the pod's network namespace (the image has no shell): the pod's container process
+    // is found through our containerd, whose socket is next to the kubeconfig.
+    const status = await getJson<Pod & { status: { containerStatuses: { containerID: string }[] } }>("-n", namespace, "pod", "web");
+    const id = status.status.containerStatuses[0]?.containerID.replace("containerd://", "") ?? "";
+    const sock = path.join(path.dirname(kubeconfig), "containerd.sock");
+    const { stdout: tasks } = await execFileAsync("ctr", ["--address", sock, "--namespace", "k8s.io", "tasks", "ls"]);
+    const pid = tasks.split("\n").find((l) => l.startsWith(id))?.split(/\s+/)[1];
+    expect(pid, `task of container ${id}`).toMatch(/^\d+$/);
+    const { clusterIP } = (await getJson<{ spec: { clusterIP: string } }>("-n", namespace, "service", "web")).spec;
+    const inPod = (...args: string[]) => execFileAsync("nsenter", ["-t", pid ?? "", "-n", "curl", "-sS", "--max-time", "2", ...args]);
+    expect(JSON.parse((await inPod(`http://${clusterIP}/health`)).stdout)).toMatchObject({ status: "alive" });
+    // TEST-NET-3: dropped by GSS-NODE-ISOLATION on this host before it could leave.
+    await expect(inPod("http://203.0.113.1/")).rejects.toThrow();
+  });
+
   it("keeps a never-ready release out of service: Running, probed, never Ready", async () => {
     await apply(servicePod("never-ready", "v1.4.3-never-ready"));
     await timed("never-ready pod running", () =>
