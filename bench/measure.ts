@@ -1,4 +1,5 @@
 import { spawnSync } from "node:child_process";
+import { bundleManifest } from "../scripts/bundle/bundle.mjs";
 
 /** Wall time of one cold process, in milliseconds; throws if the command fails. */
 export function timeCommand(command: string, args: readonly string[], cwd: string, env?: NodeJS.ProcessEnv): number {
@@ -53,4 +54,19 @@ export function ratio(ms: number, floor: number, target?: number): string {
   const r = ms / floor;
   const verdict = target === undefined ? "" : ` (target ≤ ${target}x: ${r <= target ? "holds" : "MISSED"})`;
   return `${r.toFixed(2)}x floor${verdict}`;
+}
+
+/**
+ * Calls `measure`, then says whether the entries' bundles were rebuilt meanwhile (a source edited
+ * during the run): such a run's figures include esbuild builds and first runs without code cache.
+ */
+export function watchingRebuilds<T>(entries: readonly string[], measure: () => T): T {
+  const builtAt = (): string[] => entries.map((entry) => bundleManifest(entry)?.builtAt ?? "");
+  const before = builtAt();
+  const result = measure();
+  const rebuilt = entries.filter((_, i) => builtAt()[i] !== before[i]);
+  if (rebuilt.length > 0) {
+    console.log(`WARNING: ${rebuilt.join(", ")} rebuilt during the measurement (sources edited meanwhile): these figures include rebuilds; run again`);
+  }
+  return result;
 }

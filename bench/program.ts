@@ -8,7 +8,7 @@ import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
-import { interleavedMedians, ratio, report } from "./measure.js";
+import { interleavedMedians, ratio, report, watchingRebuilds } from "./measure.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const runs = Number(process.env.BENCH_RUNS ?? 7);
@@ -36,7 +36,7 @@ export function benchProgram(): void {
   console.log(`# Pulumi program under mocks (median of ${runs} cold runs, interleaved with the floor)`);
   const floorArgs = ["--input-type=module", "-e", `await Promise.all(${JSON.stringify(PROGRAM_LIBRARIES)}.map((m) => import(m)))`];
   const stacks = ["production", "local"];
-  const m = interleavedMedians(
+  const m = watchingRebuilds(["infra/index.ts"], () => interleavedMedians(
     [
       { label: "floor", args: floorArgs },
       ...stacks.flatMap((stack) => [
@@ -48,7 +48,7 @@ export function benchProgram(): void {
     ],
     root,
     runs,
-  );
+  ));
   const floor = m.get("floor")?.median ?? NaN;
   report("floor: node importing the program's libraries", floor, "@pulumi/{pulumi,kubernetes}, cdk8s-plus-28, @pulumi/aws/{provider,s3,kms,iam}");
   for (const stack of stacks) {

@@ -6,6 +6,11 @@ export declare const ROOT: string;
 /** Where the bundles of this checkout live (override: GSS_BUNDLE_DIR). */
 export declare function bundleDir(): string;
 
+/** The manifest of the entry's last build, fresh or not. */
+export declare function bundleManifest(
+  entry: string,
+): { readonly entry: string; readonly bundle: string; readonly inputs: readonly string[]; readonly fingerprint: string; readonly builtAt: string } | undefined;
+
 /** The path of the entry's bundle, built first if it is missing or older than its sources. */
 export declare function ensureBundle(entry: string, options?: { readonly force?: boolean }): Promise<string>;
 

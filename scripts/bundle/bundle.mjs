@@ -78,16 +78,20 @@ function fingerprint(inputs, contents = new Map()) {
   return hash.digest("hex");
 }
 
-/** The manifest of the entry's current bundle, if it is still in sync with the sources. */
-function freshManifest(dir, entry) {
-  const text = readOrUndefined(join(dir, `${entryName(entry)}.json`), "utf8");
-  if (text === undefined) return undefined;
-  let manifest;
+/** The manifest of the entry's last build (bundle, inputs, fingerprint, builtAt), fresh or not. */
+export function bundleManifest(entry) {
+  const text = readOrUndefined(join(bundleDir(), `${entryName(entry)}.json`), "utf8");
   try {
-    manifest = JSON.parse(text);
+    return text === undefined ? undefined : JSON.parse(text);
   } catch {
     return undefined;
   }
+}
+
+/** The manifest of the entry's current bundle, if it is still in sync with the sources. */
+function freshManifest(entry) {
+  const manifest = bundleManifest(entry);
+  if (manifest === undefined) return undefined;
   if (manifest.entry !== entry || manifest.root !== ROOT || !Array.isArray(manifest.inputs)) return undefined;
   return manifest.fingerprint === fingerprint(manifest.inputs) ? manifest : undefined;
 }
@@ -189,7 +193,7 @@ function prune(dir, entry, keep) {
  */
 export async function ensureBundle(entry, options = {}) {
   const dir = bundleDir();
-  const manifest = (options.force ? undefined : freshManifest(dir, entry)) ?? (await build(dir, entry));
+  const manifest = (options.force ? undefined : freshManifest(entry)) ?? (await build(dir, entry));
   return join(dir, manifest.bundle);
 }
 
