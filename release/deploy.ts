@@ -6,7 +6,10 @@ import { promisify } from "node:util";
 import type { ConfigMap, EngineEvent, Stack } from "@pulumi/pulumi/automation/index.js";
 import { buildSlackMessage, type DeployNotice, sendSlackMessage } from "./notify.js";
 import { operationControl } from "./operation.js";
-import { errorDiagnostics, previewStack } from "./preview.js";
+import { durationSeconds } from "../config/quantities.js";
+import { AwaitProgress, type ObjectWait } from "./await-progress.js";
+import { checkDrift, type DriftedObject, driftSummary, fieldList, type RepairPatch } from "./drift.js";
+import { errorDiagnostics } from "./preview.js";
 import {
   IMAGE_KEY,
   newReleaseId,
@@ -20,7 +23,7 @@ import {
   tagValueLimit,
   writeReleaseRecord,
 } from "./release-record.js";
-import { summaryText } from "./markdown-report.js";
+import { kindOf, summaryText } from "./markdown-report.js";
 import { SecretScrubber } from "./secret-mask.js";
 import { writeStackConfig } from "./stack-config.js";
 import { EXIT, openStack, readStackConfig, rephrase, ReleaseError, secretValuesOf, type StackTarget, stripColor } from "./stack-access.js";
@@ -28,6 +31,7 @@ import {
   type Check,
   checkRollouts,
   checkServiceEndpoints,
+  type ClusterAccess,
   clusterAccess,
   type ObjectRef,
   smokeTest,
@@ -105,6 +109,19 @@ export interface DeployResult {
   readonly pendingOperations: number;
   readonly timingsMs: Readonly<Record<string, number>>;
   readonly notification?: string;
+  /** Drift the deploy found before its update (objects changed, deleted or added by hand since the last deploy), and what it put back. */
+  readonly drift?: DriftRepair;
+  /** How long the update waited for each object to become ready. */
+  readonly waits?: readonly ObjectWait[];
+}
+
+/** The drift found before the update, and how it was put back. */
+export interface DriftRepair {
+  readonly found: readonly DriftedObject[];
+  /** Fields put back by a JSON patch before the update (fields the program does not set, which an update leaves alone), as `Kind name: field`. */
+  readonly patched: readonly string[];
+  /** Why some or all of it was not put back. */
+  readonly notRepaired?: string;
 }
 
 class Timer {
@@ -126,8 +143,9 @@ class Timer {
  */
 export async function deploy(options: DeployOptions): Promise<DeployResult> {
   const scrubber = options.scrubber ?? new SecretScrubber();
-  const log = (line: string): void => options.log?.(scrubber.scrub(line));
-  const onCliOutput = options.onCliOutput === undefined ? undefined : (text: string): void => options.onCliOutput?.(scrubber.scrub(text));
+  const { log: printLine, onCliOutput: printCli } = options;
+  const log = (line: string): void => printLine?.(scrubber.scrub(line));
+  const onCliOutput = printCli === undefined ? undefined : (text: string): void => printCli(scrubber.scrub(text));
   options = { ...options, scrubber, log, ...(onCliOutput === undefined ? {} : { onCliOutput }) };
   const now = options.now ?? (() => new Date());
   const timeout = options.rolloutTimeoutSeconds ?? 600;
@@ -186,19 +204,25 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
     return finish({ exitCode: EXIT.notApplied, outcome: "not-applied", failure: `the release could not be recorded, so nothing was changed: ${(error as Error).message}`, checks: [] });
   }
 
-  // 1. Preview: a release that cannot even be planned changes nothing.
-  const preview = await timer.time("preview", () => previewStack(stack, { ...(options.signal === undefined ? {} : { signal: options.signal }) }));
-  const previewSummary = preview.ok ? summaryText(preview.counts) : "failed (see what failed)";
+  // 1. Preview, after a refresh (nothing written): what the update will do, and the drift it puts back.
+  // A release that cannot even be planned changes nothing.
+  const access = clusterAccess(configObject(config, KUBERNETES_KEY), target.workDir, options.target.envVars ?? {});
+  const preview = await timer.time("preview", () => checkDrift(stack, { access, ...(options.signal === undefined ? {} : { signal: options.signal }) }));
+  const previewOk = preview.refreshed && preview.programErrors.length === 0;
+  const previewSummary = previewOk ? summaryText(preview.counts) : "failed (see what failed)";
   log(`preview: ${previewSummary}`);
-  if (!preview.ok) {
-    return finish({ exitCode: EXIT.notApplied, outcome: "not-applied", previewSummary, failure: `preview failed, nothing was changed:\n${preview.errors.join("\n")}`, checks: [] });
+  if (!previewOk) {
+    return finish({ exitCode: EXIT.notApplied, outcome: "not-applied", previewSummary, failure: `preview failed, nothing was changed:\n${[...preview.errors, ...preview.programErrors].join("\n")}`, checks: [] });
   }
+  const drift = preview.drifted.length === 0 ? undefined : await putBackDrift(preview.drifted, preview.repairs, access, options);
 
-  // 2. Update.
+  // 2. Update (with a refresh when something drifted: the engine must see the live state to put it back).
+  const extras: UpdateExtras = { access, objectTimeoutSeconds: rolloutTimeoutOf(config, timeout), refresh: drift !== undefined && options.planFile === undefined };
   log(`update${options.planFile === undefined ? "" : ` (plan ${options.planFile})`}, deadline ${timeout}s`);
-  const update = await timer.time("update", () => runUpdate(stack, releaseMessage(release.id), options, timeout));
+  const update = await timer.time("update", () => runUpdate(stack, releaseMessage(release.id), options, timeout, extras));
+  const observed = { ...(drift === undefined ? {} : { drift }), waits: update.waits };
   if (update.interrupted) {
-    return finish({ exitCode: EXIT.cancelled, outcome: "cancelled", previewSummary, failure: "interrupted (Ctrl-C): the update was cancelled cleanly; nothing was rolled back", checks: [] });
+    return finish({ exitCode: EXIT.cancelled, outcome: "cancelled", previewSummary, failure: "interrupted (Ctrl-C): the update was cancelled cleanly; nothing was rolled back", checks: [], ...observed });
   }
 
   // 3. Verify.
@@ -216,19 +240,19 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
     const record: ReleaseRecord = { ...release, verifiedAt: verifiedAt(now()), ...(options.noSmokeReason === undefined ? {} : { noSmoke: options.noSmokeReason }) };
     await writeReleaseRecord(stack, record, limit);
     log(`verified and recorded as the last good release (${release.id})`);
-    return finish({ exitCode: EXIT.ok, outcome: "succeeded", previewSummary, checks });
+    return finish({ exitCode: EXIT.ok, outcome: "succeeded", previewSummary, checks, ...observed });
   }
 
   // 4. Roll back.
   log(`release failed: ${failure}`);
   if (options.signal?.aborted === true) {
-    return finish({ exitCode: EXIT.cancelled, outcome: "cancelled", previewSummary, failure, checks });
+    return finish({ exitCode: EXIT.cancelled, outcome: "cancelled", previewSummary, failure, checks, ...observed });
   }
   if (lastGood.kind === "none") {
-    return finish({ exitCode: EXIT.failed, outcome: "failed", previewSummary, failure: `${failure}\nno last good release is recorded: nothing to roll back to`, checks });
+    return finish({ exitCode: EXIT.failed, outcome: "failed", previewSummary, failure: `${failure}\nno last good release is recorded: nothing to roll back to`, checks, ...observed });
   }
   if (lastGood.kind === "unreadable") {
-    return finish({ exitCode: EXIT.failed, outcome: "failed", previewSummary, failure: `${failure}\n${untrustedRecord(lastGood.problem)}`, checks });
+    return finish({ exitCode: EXIT.failed, outcome: "failed", previewSummary, failure: `${failure}\n${untrustedRecord(lastGood.problem)}`, checks, ...observed });
   }
   const record = lastGood.record;
   log(`rolling back: re-applying the last good release ${record.id} (${record.sha.slice(0, 12)}, ${record.image})`);
@@ -241,7 +265,67 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
     failure,
     checks,
     rollback: rollbackResult(rollback),
+    ...observed,
   });
+}
+
+/**
+ * Before the update: says what drifted, and puts back by a JSON patch the fields the program does not
+ * set (an env var or a label added by hand: the update's server-side apply leaves fields of other
+ * managers alone). The update, run with a refresh, puts back the rest: changed fields it sets (it takes
+ * them back, `pulumi.com/patchForce`), objects deleted by hand (created again). Objects added by hand
+ * are left in place: they are in no state, and not the stack's to delete.
+ */
+async function putBackDrift(found: readonly DriftedObject[], repairs: readonly RepairPatch[], access: ClusterAccess, options: DeployOptions): Promise<DriftRepair> {
+  const log = (line: string): void => options.log?.(line);
+  log(`drift since the last deploy: ${driftSummary({ drifted: found, compared: found.length }).replace(/ \(.*\)$/, "")}`);
+  for (const d of found) log(`  ${kindOf(d.type)} ${d.name}: ${d.state === "modified" ? fieldList(d) : d.state === "deleted" ? "deleted by hand (the update creates it again)" : "added by hand (left in place)"}`);
+  if (options.planFile !== undefined) {
+    return { found, patched: [], notRepaired: "--plan applies exactly the reviewed plan, so the drift was not put back: deploy without --plan to put it back" };
+  }
+  const patched: string[] = [];
+  const failures: string[] = [];
+  for (const repair of repairs) {
+    const target = `${repair.kind.toLowerCase()}${repair.apiVersion.includes("/") ? `.${repair.apiVersion.slice(0, repair.apiVersion.lastIndexOf("/"))}` : ""}/${repair.name}`;
+    try {
+      await execFileAsync(
+        "kubectl",
+        [
+          ...(access.kubeconfig === undefined ? [] : ["--kubeconfig", access.kubeconfig]),
+          ...(access.context === undefined ? [] : ["--context", access.context]),
+          ...(repair.namespace === undefined ? [] : ["-n", repair.namespace]),
+          "patch",
+          target,
+          "--type=json",
+          "--field-manager=go-service-deploy",
+          "-p",
+          JSON.stringify(repair.operations),
+        ],
+        { env: { ...process.env, ...access.env }, timeout: 30_000 },
+      );
+      for (const field of repair.fields) patched.push(`${repair.kind} ${repair.namespace === undefined ? "" : `${repair.namespace}/`}${repair.name}: ${field}`);
+      log(`  put back on ${repair.kind} ${repair.name}: ${repair.fields.join(", ")}`);
+    } catch (error) {
+      const e = error as { stderr?: string; message?: string };
+      failures.push(`${repair.kind} ${repair.name} (${repair.fields.join(", ")}): ${((e.stderr ?? "").trim() || (e.message ?? String(error))).split("\n")[0] ?? ""}`);
+    }
+  }
+  const unmanaged = found.filter((d) => d.state === "unmanaged").map((d) => `${kindOf(d.type)} ${d.name}`);
+  const notes = [
+    ...(failures.length > 0 ? [`could not put back ${failures.join("; ")}`] : []),
+    ...(unmanaged.length > 0 ? [`left in place, added by hand and in no state (delete them, or take the stack's labels off): ${unmanaged.join(", ")}`] : []),
+  ];
+  return { found, patched, ...(notes.length > 0 ? { notRepaired: notes.join("; ") } : {}) };
+}
+
+/** The stack's `kubernetes.rolloutTimeout` in seconds (how long the provider waits for one object), at most the deploy's deadline. */
+function rolloutTimeoutOf(config: ConfigMap, deadlineSeconds: number): number {
+  const settings = configObject(config, KUBERNETES_KEY) as { rolloutTimeout?: unknown } | undefined;
+  try {
+    return Math.min(deadlineSeconds, durationSeconds(typeof settings?.rolloutTimeout === "string" ? settings.rolloutTimeout : "10m"));
+  } catch {
+    return deadlineSeconds;
+  }
 }
 
 /**
@@ -275,37 +359,64 @@ interface UpdateOutcome {
   readonly failure?: string;
   readonly interrupted: boolean;
   readonly events: readonly EngineEvent[];
+  /** How long the update waited for each object. */
+  readonly waits: readonly ObjectWait[];
 }
 
-async function runUpdate(stack: Stack, message: string, options: DeployOptions, timeoutSeconds: number): Promise<UpdateOutcome> {
+/** How an update runs beyond its plan: a refresh first, progress lines while it waits. */
+interface UpdateExtras {
+  /** Refresh the state from the cluster first (`pulumi up --refresh`): needed to put back drift. */
+  readonly refresh?: boolean;
+  /** Where to poll the objects the update waits for. */
+  readonly access?: ClusterAccess;
+  /** The stack's rollout timeout: how long the provider waits for one object, in seconds. */
+  readonly objectTimeoutSeconds?: number;
+}
+
+async function runUpdate(stack: Stack, message: string, options: DeployOptions, timeoutSeconds: number, extras: UpdateExtras = {}): Promise<UpdateOutcome> {
   const control = operationControl(options.signal, timeoutSeconds);
   const events: EngineEvent[] = [];
+  const progress = new AwaitProgress({
+    ...(extras.access === undefined ? {} : { access: extras.access }),
+    objectTimeoutSeconds: extras.objectTimeoutSeconds ?? timeoutSeconds,
+    deadline: Date.now() + timeoutSeconds * 1000,
+    log: (line) => options.log?.(line),
+  });
   const onOutput = (text: string): void => {
     control.onCliOutput(text);
     options.onCliOutput?.(text);
   };
+  progress.start();
   try {
     await stack.up({
       message,
-      onEvent: (event) => events.push(event),
+      onEvent: (event) => {
+        events.push(event);
+        progress.onEvent(event);
+      },
       onOutput,
       onError: onOutput,
       signal: control.signal,
+      ...(extras.refresh === true ? { refresh: true } : {}),
       ...(options.planFile === undefined ? {} : { plan: options.planFile }),
     });
-    return { interrupted: false, events };
+    progress.stop();
+    return { interrupted: false, events, waits: progress.waits() };
   } catch (error) {
+    const notReady = progress.notReady();
+    progress.stop();
+    const waits = progress.waits();
     const phrased = rephrase(error, stack.name);
     if (phrased instanceof ReleaseError) throw phrased;
     const why = control.reason();
-    if (why === "interrupted") return { interrupted: true, events };
+    if (why === "interrupted") return { interrupted: true, events, waits };
     const diagnostics = errorDiagnostics(events);
-    const detail = diagnostics.length > 0 ? diagnostics.join("\n") : phrased.message;
+    const detail = [...notReady, ...(diagnostics.length > 0 ? diagnostics : [phrased.message])].join("\n");
     const failure =
       why === "timeout"
         ? `the update did not finish within the rollout deadline of ${timeoutSeconds}s and was cancelled${detail === "" ? "" : `:\n${detail}`}`
         : `the update failed:\n${detail}`;
-    return { failure, interrupted: false, events };
+    return { failure, interrupted: false, events, waits };
   } finally {
     control.dispose();
   }
@@ -417,7 +528,8 @@ async function reapplyRelease(stack: Stack, record: ReleaseRecord, options: Depl
     // The secrets provider settings are the stack's current ones; the config is the release's,
     // written with no secret value on a command line (release/stack-config.ts).
     await writeStackConfig(old, config, await stack.workspace.stackSettings(stack.name));
-    const update = await runUpdate(old, rollbackMessage(record.id), { ...options, planFile: undefined }, timeoutSeconds);
+    const access = clusterAccess(configObject(config, KUBERNETES_KEY), programDir, options.target.envVars ?? {});
+    const update = await runUpdate(old, rollbackMessage(record.id), { ...options, planFile: undefined }, timeoutSeconds, { access, objectTimeoutSeconds: rolloutTimeoutOf(config, timeoutSeconds) });
     if (update.interrupted) return { release: record, ok: false, interrupted: true, checks: [], failure: "interrupted (Ctrl-C) during the rollback" };
     if (update.failure !== undefined) return { release: record, ok: false, interrupted: false, checks: await verifyRolloutsOnly(old, config, options), failure: update.failure };
     const verified = await verifyStack(old, config, options, timeoutSeconds);
