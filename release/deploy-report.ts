@@ -1,4 +1,6 @@
-import type { DeployResult } from "./deploy.js";
+import type { DeployResult, DriftRepair } from "./deploy.js";
+import type { ObjectWait } from "./await-progress.js";
+import { kindOf, value } from "./markdown-report.js";
 import type { Check } from "./verify.js";
 import { scrubFunction, type SecretSource } from "./secret-mask.js";
 
@@ -22,13 +24,14 @@ export function renderDeployReport(result: DeployResult, secrets: SecretSource =
   if (result.previewSummary !== undefined) lines.push(`- preview: ${result.previewSummary}`);
   lines.push("");
   if (result.failure !== undefined) lines.push("#### What failed", "", "```text", result.failure.replace(/```/g, "'''"), "```", "");
+  if (result.drift !== undefined) lines.push(...driftSection(result.drift, result.outcome), "");
   if (result.checks.length > 0) lines.push("#### Verification of the release", "", ...checkTable(result.checks), "");
   if (result.rollback !== undefined) {
     const rb = result.rollback;
     lines.push(
       "#### Rollback",
       "",
-      `Re-applied the last good release \`${rb.release.id}\` (program \`${rb.release.sha}\`, image \`${rb.release.image}\`, verified at ${rb.release.verifiedAt}): ${rb.ok ? "**verified**" : "**FAILED**"}.`,
+      `Re-applied the last good release \`${rb.release.id}\` (program \`${rb.release.sha}\`, image \`${rb.release.image}\`, verified at ${rb.release.verifiedAt}${rb.release.noSmoke === undefined ? "" : `, smoke tests skipped: ${rb.release.noSmoke}`}): ${rb.ok ? "**verified**" : "**FAILED**"}.`,
       "",
     );
     if (rb.failure !== undefined) lines.push("```text", rb.failure.replace(/```/g, "'''"), "```", "");
@@ -37,6 +40,8 @@ export function renderDeployReport(result: DeployResult, secrets: SecretSource =
   lines.push("#### Final state", "", finalState(result), "");
   const timings = Object.entries(result.timingsMs).map(([k, ms]) => `${k} ${(ms / 1000).toFixed(1)}s`);
   if (timings.length > 0) lines.push(`Timings: ${timings.join(", ")}.`, "");
+  const waits = (result.waits ?? []).filter((w) => w.seconds >= 1 || w.outcome !== "ready");
+  if (waits.length > 0) lines.push(`Waited for: ${waits.map(waitText).join("; ")}.`, "");
   if (result.notification !== undefined) lines.push(`Notification: ${result.notification}.`, "");
   return scrubFunction(secrets)(lines.join("\n"));
 }
@@ -65,4 +70,41 @@ function finalState(result: DeployResult): string {
 function checkTable(checks: readonly Check[]): string[] {
   const icon = { passed: "✅", failed: "❌", "not run": "➖" } as const;
   return ["| Check | Result | Detail |", "|---|---|---|", ...checks.map((c) => `| ${c.name} | ${icon[c.status]} ${c.status} | ${c.detail.replace(/\|/g, "\\|").replace(/\r?\n/g, " ")} |`)];
+}
+
+function waitText(wait: ObjectWait): string {
+  const outcome = wait.outcome === "ready" ? "" : wait.outcome === "failed" ? ", NOT ready" : ", still waiting";
+  return `${wait.object} ${wait.seconds.toFixed(0)} s (${wait.last ?? wait.waitedFor}${outcome})`;
+}
+
+/**
+ * What the deploy found drifted before its update, and what it put back: each field's live value
+ * before the deploy and the value it put back, objects deleted by hand (created again), objects added
+ * by hand (left in place).
+ */
+function driftSection(drift: DriftRepair, outcome: DeployResult["outcome"]): string[] {
+  const repaired = outcome === "succeeded" && drift.notRepaired === undefined;
+  const lines = [
+    outcome === "succeeded" ? "#### Drift repaired" : "#### Drift found before the update",
+    "",
+    outcome === "succeeded"
+      ? `The cluster had drifted from the last deploy; this deploy put back what the stack deployed${repaired ? "" : " (except what is said below)"}:`
+      : "The cluster had drifted from the last deploy; the update that was to put it back did not succeed (see what failed):",
+    "",
+    "| Object | Field | Live before the deploy | Put back |",
+    "|---|---|---|---|",
+  ];
+  for (const object of drift.found) {
+    const name = `\`${kindOf(object.type)} ${object.name}\``;
+    if (object.state === "deleted") lines.push(`| ${name} | _(deleted by hand)_ | _(absent)_ | created again |`);
+    else if (object.state === "unmanaged") lines.push(`| ${name} | _(added by hand, in no state)_ | present | _left in place_ |`);
+    for (const field of object.fields) {
+      const live = field.kind === "removed" ? "_(removed)_" : value(field.live);
+      const back = field.kind === "added" ? "_(removed)_" : value(field.deployed);
+      lines.push(`| ${name} | ${value(field.path)} | ${live} | ${back} |`);
+    }
+  }
+  if (drift.patched.length > 0) lines.push("", `Put back by a JSON patch before the update (fields the program does not set): ${drift.patched.map((p) => `\`${p}\``).join(", ")}.`);
+  if (drift.notRepaired !== undefined) lines.push("", `Not put back: ${drift.notRepaired}.`);
+  return lines;
 }
