@@ -302,7 +302,17 @@ export const COMMON_DEFAULTS = {
     failedJobsRetained: 3,
   },
   kubernetes: {
-    /** How long `pulumi up` waits for a rollout before it fails (and the release rolls back). @default "10m" */
+    /** How long `pulumi up` waits for an object to be ready (a rollout, endpoints, ...) before it fails (and the release rolls back). @default "10m" */
     rolloutTimeout: "10m",
+    /**
+     * The cluster serves the resource metrics API (metrics-server): the HPA is awaited until it reads its
+     * metrics, and an update fails when it cannot (an HPA without metrics never scales). @default true
+     */
+    metricsApi: true,
+    /**
+     * The Prometheus Operator writes the status of ServiceMonitors and PrometheusRules (its
+     * `StatusForConfigurationResources` feature gate): they are awaited until a Prometheus accepted them. @default false
+     */
+    prometheusOperatorStatus: false,
   },
 } as const;

@@ -200,6 +200,8 @@ export const stackConfigSchema = z.strictObject({
     context: z.string().min(1).optional(),
     kubeconfig: z.string().min(1).optional(),
     rolloutTimeout: goDuration,
+    metricsApi: z.boolean(),
+    prometheusOperatorStatus: z.boolean(),
   }),
   /** Alert thresholds, SLOs, scrape settings and dashboard identity (alerts/README.md). */
   monitoring: monitoringConfigSchema,

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { ResolvedStack } from "../config/resolve-stack-config.js";
 import type { SecretConfigKey } from "../config/schema.js";
 import { applyTier, registerObject } from "./kubernetes/object-resources.js";
+import { type ClusterCapabilities, PATCH_FORCE_ANNOTATION, withAwaitAnnotations } from "./kubernetes/readiness.js";
 import type { KubernetesObject } from "../synth/synthesize.js";
 
 /** Args of {@link GoServiceStack}. */
@@ -21,6 +22,10 @@ export interface GoServiceStackArgs {
  * Applies one stack's Kubernetes objects, one typed Pulumi resource per object, in dependency order
  * (Namespace; then ServiceAccounts, ConfigMaps and the Secret; then the workloads and the rest), and
  * creates the service's Secret from Pulumi secret config so its values never pass through YAML.
+ *
+ * Every object is awaited to its ready state before the update succeeds, within the stack's
+ * `kubernetes.rolloutTimeout` (`infra/kubernetes/readiness.ts` says what ready means per kind), and
+ * every object takes back, on the next update, the fields someone changed by hand (`pulumi.com/patchForce`).
  */
 export class GoServiceStack extends pulumi.ComponentResource {
   /** Every registered Kubernetes resource, by `Kind/name`. */
@@ -34,9 +39,14 @@ export class GoServiceStack extends pulumi.ComponentResource {
     const resources: Record<string, pulumi.CustomResource> = {};
     const base: pulumi.CustomResourceOptions = { parent: this, provider: args.provider };
 
-    const tiers = [0, 1, 2].map((tier) => args.objects.filter((o) => applyTier(o) === tier));
+    const cluster: ClusterCapabilities = { metricsApi: config.kubernetes.metricsApi, prometheusOperatorStatus: config.kubernetes.prometheusOperatorStatus };
+    const objects = args.objects.map((object) => withAwaitAnnotations(object, cluster));
+    // How long `pulumi up` waits for an object to be ready before it calls the update failed (and a deploy rolls back).
+    const rollout = config.kubernetes.rolloutTimeout;
+    const timeouts: pulumi.CustomTimeouts = { create: rollout, update: rollout };
+    const tiers = [0, 1, 2].map((tier) => objects.filter((o) => applyTier(o) === tier));
     const namespaceObjects = tiers[0] ?? [];
-    const namespaces = namespaceObjects.map((object) => registerObject(object, base));
+    const namespaces = namespaceObjects.map((object) => registerObject(object, { ...base, customTimeouts: timeouts }));
     namespaceObjects.forEach((object, i) => (resources[`${object.kind}/${object.metadata.name}`] = namespaces[i] as pulumi.CustomResource));
 
     this.secret = new k8s.core.v1.Secret(
@@ -46,26 +56,25 @@ export class GoServiceStack extends pulumi.ComponentResource {
           name: config.secrets.name,
           namespace: config.namespace,
           labels: { "app.kubernetes.io/name": config.name, "app.kubernetes.io/managed-by": "go-service-stack" },
+          annotations: { [PATCH_FORCE_ANNOTATION]: "true" },
         },
         type: "Opaque",
         stringData: secretData(config.secrets.keys, args.secrets),
       },
-      { ...base, dependsOn: namespaces, additionalSecretOutputs: ["data", "stringData"] },
+      { ...base, dependsOn: namespaces, additionalSecretOutputs: ["data", "stringData"], customTimeouts: timeouts },
     );
     resources[`Secret/${config.secrets.name}`] = this.secret;
 
     const foundation = (tiers[1] ?? []).map((object) => {
-      const resource = registerObject(object, { ...base, dependsOn: namespaces });
+      const resource = registerObject(object, { ...base, dependsOn: namespaces, customTimeouts: timeouts });
       resources[`${object.kind}/${object.metadata.name}`] = resource;
       return resource;
     });
-    // How long `pulumi up` waits for a rollout before it calls the update failed (and a deploy rolls back).
-    const rollout = config.kubernetes.rolloutTimeout;
     for (const object of tiers[2] ?? []) {
       resources[`${object.kind}/${object.metadata.name}`] = registerObject(object, {
         ...base,
         dependsOn: [...namespaces, ...foundation, this.secret],
-        ...(object.kind === "Deployment" ? { customTimeouts: { create: rollout, update: rollout } } : {}),
+        customTimeouts: timeouts,
       });
     }
 

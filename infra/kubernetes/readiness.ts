@@ -104,7 +104,10 @@ export function waitForAnnotation(waitFor: readonly string[]): string {
  * `pulumi.com/waitFor` where the kind needs one (an annotation already there is kept: the object knows
  * better). A copy; the object is not changed.
  */
-export function withAwaitAnnotations<T extends ObjectLike & { readonly metadata: object }>(object: T, cluster: ClusterCapabilities): T {
+export function withAwaitAnnotations<T extends ObjectLike & { readonly metadata: object }>(
+  object: T,
+  cluster: ClusterCapabilities,
+): T & { readonly metadata: T["metadata"] & { readonly annotations: Readonly<Record<string, unknown>> } } {
   const { waitFor } = readinessOf(object, cluster);
   const annotations: Record<string, unknown> = {
     [PATCH_FORCE_ANNOTATION]: "true",

@@ -45,4 +45,28 @@ describe("the local stack", () => {
     const deployment = registrations.find((r) => r.type === "kubernetes:apps/v1:Deployment");
     expect(deployment?.customTimeouts).toEqual({ create: "2m", update: "2m" });
   });
+
+  it("awaits every object it applies within the rollout timeout, and every object takes back fields changed by hand", () => {
+    const objects = registrations.filter((r) => r.type.startsWith("kubernetes:") && !r.type.startsWith("pulumi:providers:"));
+    expect(objects.length).toBeGreaterThan(15);
+    for (const object of objects) {
+      expect(object.customTimeouts, `${object.type} ${object.name}`).toEqual({ create: "2m", update: "2m" });
+      expect((object.inputs as { metadata?: { annotations?: Record<string, string> } }).metadata?.annotations?.["pulumi.com/patchForce"], `${object.type} ${object.name}`).toBe("true");
+    }
+  });
+
+  it.each([
+    ["kubernetes:core/v1:Namespace", "jsonpath={.status.phase}=Active"],
+    // The local cluster has no metrics API (kubernetes.metricsApi: false): the HPA is awaited until it reads its target's scale.
+    ["kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "condition=AbleToScale"],
+    ["kubernetes:policy/v1:PodDisruptionBudget", "jsonpath={.status.observedGeneration}"],
+    ["kubernetes:monitoring.coreos.com/v1:PrometheusRule", "jsonpath={.spec.groups}"],
+    ["kubernetes:monitoring.coreos.com/v1:ServiceMonitor", "jsonpath={.spec.endpoints}"],
+    ["kubernetes:apps/v1:Deployment", undefined],
+    ["kubernetes:core/v1:Service", undefined],
+  ])("awaits a %s with pulumi.com/waitFor %s", (type, waitFor) => {
+    const object = registrations.find((r) => r.type === type);
+    expect(object, type).toBeDefined();
+    expect((object?.inputs as { metadata?: { annotations?: Record<string, string> } }).metadata?.annotations?.["pulumi.com/waitFor"]).toBe(waitFor);
+  });
 });
