@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { bundleManifest } from "../scripts/bundle/bundle.mjs";
+import { bundleManifest, ensureBundle } from "../scripts/bundle/bundle.mjs";
 
 /** Wall time of one cold process, in milliseconds; throws if the command fails. */
 export function timeCommand(command: string, args: readonly string[], cwd: string, env?: NodeJS.ProcessEnv): number {
@@ -57,14 +57,17 @@ export function ratio(ms: number, floor: number, target?: number): string {
 }
 
 /**
- * Calls `measure`, then says whether the entries' bundles were rebuilt meanwhile (a source edited
- * during the run): such a run's figures include esbuild builds and first runs without code cache.
+ * Builds the entries' bundles if needed, calls `measure`, then says whether a bundle was rebuilt
+ * meanwhile (a source edited during the run): such figures include esbuild builds and first runs
+ * without code cache.
  */
-export function watchingRebuilds<T>(entries: readonly string[], measure: () => T): T {
+export async function watchingRebuilds<T>(entries: readonly string[], measure: () => T): Promise<T> {
+  for (const entry of entries) await ensureBundle(entry);
   const builtAt = (): string[] => entries.map((entry) => bundleManifest(entry)?.builtAt ?? "");
   const before = builtAt();
   const result = measure();
-  const rebuilt = entries.filter((_, i) => builtAt()[i] !== before[i]);
+  const after = builtAt();
+  const rebuilt = entries.filter((_, i) => after[i] !== before[i]);
   if (rebuilt.length > 0) {
     console.log(`WARNING: ${rebuilt.join(", ")} rebuilt during the measurement (sources edited meanwhile): these figures include rebuilds; run again`);
   }

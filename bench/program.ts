@@ -32,11 +32,11 @@ function nodeargs(): string[] {
   return (project.runtime?.options?.nodeargs ?? "").split(/\s+/).filter((arg) => arg !== "");
 }
 
-export function benchProgram(): void {
+export async function benchProgram(): Promise<void> {
   console.log(`# Pulumi program under mocks (median of ${runs} cold runs, interleaved with the floor)`);
   const floorArgs = ["--input-type=module", "-e", `await Promise.all(${JSON.stringify(PROGRAM_LIBRARIES)}.map((m) => import(m)))`];
   const stacks = ["production", "local"];
-  const m = watchingRebuilds(["infra/index.ts"], () => interleavedMedians(
+  const m = await watchingRebuilds(["infra/index.ts"], () => interleavedMedians(
     [
       { label: "floor", args: floorArgs },
       ...stacks.flatMap((stack) => [
@@ -62,4 +62,4 @@ export function benchProgram(): void {
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) benchProgram();
+if (import.meta.url === `file://${process.argv[1]}`) await benchProgram();

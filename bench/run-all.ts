@@ -8,4 +8,4 @@ import { benchSynth } from "./synth.js";
 
 console.log(`node ${process.version}, ${(await import("node:os")).cpus().length} cores, load ${(await import("node:os")).loadavg()[0]?.toFixed(2)}`);
 await benchSynth();
-benchProgram();
+await benchProgram();

@@ -50,7 +50,7 @@ export async function benchSynth(): Promise<void> {
     { label: "synth-default-v8", args: [...SYNTH.filter((arg) => !arg.startsWith("--")), "--out", out] },
     { label: "synth-tsx", args: ["--import", "tsx", "cli/synth.ts", "--out", out] },
   ];
-  const m = watchingRebuilds(["cli/synth.ts"], () => interleavedMedians(cases, root, runs));
+  const m = await watchingRebuilds(["cli/synth.ts"], () => interleavedMedians(cases, root, runs));
   const floor = m.get("floor")?.median ?? NaN;
   const at = (label: string): number => m.get(label)?.median ?? NaN;
   report("floor: node importing cdk8s-plus-28", floor);
@@ -76,7 +76,7 @@ export async function benchSynth(): Promise<void> {
   report("first run after a source change: bundle rebuild", median(rebuilds), "esbuild, once per change (added to that run)");
 
   console.log(`# a chart of N GoServices, bundled, run like npm run synth (median of ${runs} cold runs)`);
-  const charts = watchingRebuilds(["bench/fixtures/hundred-services.ts"], () => interleavedMedians(
+  const charts = await watchingRebuilds(["bench/fixtures/hundred-services.ts"], () => interleavedMedians(
     [
       { label: "floor", args: importing(["cdk8s-plus-28"]) },
       { label: "100", args: [...SYNTH.slice(0, -1), "bench/fixtures/hundred-services.ts", "100"] },
