@@ -235,8 +235,8 @@ metadata:
     topology.kubernetes.io/zone: local-$zone
 $kwok_taints
 status:
-  allocatable: {cpu: "32", memory: 128Gi, pods: "110"}
-  capacity: {cpu: "32", memory: 128Gi, pods: "110"}
+  allocatable: {cpu: "32", memory: 128Gi, ephemeral-storage: 200Gi, pods: "110"}
+  capacity: {cpu: "32", memory: 128Gi, ephemeral-storage: 200Gi, pods: "110"}
 EOF
   done
 }
