@@ -126,9 +126,11 @@ export async function checkDrift(stack: Stack, options: DriftOptions = {}): Prom
   }
   const result = driftFromEvents(events);
   const listed = await listing;
+  // A preview that failed before any step (the backend, the plugins) refreshed nothing either.
+  const refreshed = result.refreshComplete && (failure === undefined || events.some((e) => e.resourcePreEvent !== undefined));
   const errors = [...result.refreshErrors];
   const programErrors = errorDiagnostics(events).filter((e) => !errors.includes(e));
-  if (!result.refreshComplete) {
+  if (!refreshed) {
     if (errors.length === 0) errors.push(...(programErrors.length > 0 ? programErrors : [failure?.message ?? "the refresh did not complete"]));
   }
   let drifted = result.drifted;
@@ -141,7 +143,7 @@ export async function checkDrift(stack: Stack, options: DriftOptions = {}): Prom
   const driftedUrns = new Set(drifted.map((d) => d.urn));
   return {
     checked: errors.length === 0,
-    refreshed: result.refreshComplete,
+    refreshed,
     compared: result.compared,
     drifted,
     ignored: result.ignored,
@@ -149,7 +151,7 @@ export async function checkDrift(stack: Stack, options: DriftOptions = {}): Prom
     changes,
     counts: countChanges(events, changes),
     pending: changes.filter((c) => !driftedUrns.has(c.urn)),
-    programErrors: result.refreshComplete ? programErrors : [],
+    programErrors: refreshed ? programErrors : [],
     errors,
     warnings: errorDiagnostics(events, "warning"),
     events,
@@ -206,7 +208,8 @@ export function driftFromEvents(events: readonly EngineEvent[]): EventDrift {
   }
   const refreshErrors = errorDiagnostics(refreshDiagnostics);
   const resources = [...done.values()].filter((r) => isComparable(r.metadata));
-  const refreshComplete = started.size > 0 && failed.size === 0 && [...started.keys()].every((urn) => done.has(urn));
+  // A new stack has nothing to refresh: complete with no step at all.
+  const refreshComplete = failed.size === 0 && refreshErrors.length === 0 && [...started.keys()].every((urn) => done.has(urn));
 
   const k8s = resources.filter((r) => r.metadata.type.startsWith("kubernetes:") && r.deployed.kind !== undefined);
   const autoscaled = new Set(
