@@ -66,14 +66,11 @@ for c in "${COMPONENTS[@]}"; do
   log "building $c (key $key${old:+, was $old}) ..."
   rm -f "$stamp"
   start=$(date +%s)
-  case "$c" in
-    pulumi) build_pulumi ;;
-    k8s-provider) build_k8s_provider ;;
-    control-plane) build_control_plane ;;
-    kwok) build_kwok ;;
-    node) build_node ;;
-    images) build_images ;;
-  esac
+  "build_${c//-/_}"
+  # A build that produced less than its outputs is a failed build, never a stamp.
+  for o in $(gss_component_outputs "$c" "$DEST"); do
+    [ -x "$o" ] || die "$c: building finished without $o"
+  done
   secs=$(( $(date +%s) - start ))
   printf '%s\t%s\t%ss\t%s\n' "$(date -u +%FT%TZ)" "$c" "$secs" "$key" >>"$DEST/build-times.tsv"
   printf 'key=%s\nbuilt=%s in %ss\n' "$key" "$(date -u +%FT%TZ)" "$secs" >"$stamp"

@@ -11,13 +11,14 @@
 #   kwok           bin/kwok                                                 KWOK_VERSION
 #   node           bin/kubelet, bin/kube-proxy                              KUBERNETES_VERSION
 #   images         bin/image-builder, share/pause                           GO_CONTAINERREGISTRY_VERSION, image-builder/, pause/
+#   prometheus     bin/prometheus (Kubernetes SD only; promtool stays Debian's) PROMETHEUS_MODULE_VERSION
 #
 # Every key also covers the Go version, the text of the component's build function and of the helpers it
 # calls (declare -f), and the shared Go settings (gss_go_env). So a pin bump, a source edit or a recipe
 # change rebuilds exactly the components it concerns: adding a component, or editing another one, never
 # rebuilds the control plane.
 
-GSS_COMPONENTS=(pulumi k8s-provider control-plane kwok node images)
+GSS_COMPONENTS=(pulumi k8s-provider control-plane kwok node images prometheus)
 
 # gss_component_spec NAME: sets SPEC_VARS (pins), SPEC_FILES (paths under scripts/tools), SPEC_FUNCS.
 gss_component_spec() {
@@ -33,6 +34,7 @@ gss_component_spec() {
     kwok) SPEC_VARS=(KWOK_VERSION) SPEC_FUNCS=(build_kwok) ;;
     node) SPEC_VARS=(KUBERNETES_VERSION) SPEC_FUNCS=(build_node k8s_wrapper_module k8s_version_ldflags gomod_file) ;;
     images) SPEC_VARS=(GO_CONTAINERREGISTRY_VERSION) SPEC_FILES=(image-builder pause) SPEC_FUNCS=(build_images) ;;
+    prometheus) SPEC_VARS=(PROMETHEUS_MODULE_VERSION) SPEC_FUNCS=(build_prometheus) ;;
     *) return 1 ;;
   esac
 }
@@ -47,6 +49,7 @@ gss_component_outputs() {
     kwok) echo "$b/kwok" ;;
     node) echo "$b/kubelet" "$b/kube-proxy" ;;
     images) echo "$b/image-builder" "$2/share/pause" ;;
+    prometheus) echo "$b/prometheus" ;;
   esac
 }
 
@@ -255,6 +258,23 @@ build_node() {
 }
 
 # image-builder (images from static binaries, no registry) and the pod sandbox's pause binary, both static.
+# Prometheus with only the Kubernetes service discovery compiled in (its own build tags), so the local
+# cluster's Prometheus discovers the pods the way the stack's ServiceMonitor says, at a fraction of the
+# build time of every SD plugin (~5 min instead of ~15 on 2 cores).
+build_prometheus() {
+  local d="$WORK/prometheus"
+  mkdir -p "$d/out"
+  local version="${PROMETHEUS_MODULE_VERSION#v0.}" # v0.316.0 -> 3.16.0
+  version="$((${version%%.*} / 100)).$((${version%%.*} % 100)).${version#*.}"
+  version="${version%.*}.${version##*.}"
+  (cd "$d" && GOBIN="$d/out" go install -trimpath -tags "remove_all_sd enable_kubernetes_sd" \
+      -ldflags "$LDFLAGS_BASE -X github.com/prometheus/common/version.Version=$version" \
+      "github.com/prometheus/prometheus/cmd/prometheus@$PROMETHEUS_MODULE_VERSION") \
+    || die "building prometheus $PROMETHEUS_MODULE_VERSION failed"
+  "$d/out/prometheus" --version 2>&1 | grep -q "version $version " || die "the built prometheus does not report $version"
+  mv -f "$d/out/prometheus" "$BIN/"
+}
+
 build_images() {
   local d="$WORK/images"
   mkdir -p "$d/out" "$DEST/share"

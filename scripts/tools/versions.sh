@@ -28,3 +28,8 @@ KWOK_VERSION=0.8.0
 # the control plane). Images are built without a registry or base image by scripts/tools/image-builder,
 # which uses github.com/google/go-containerregistry at this version (its go.mod must require it).
 GO_CONTAINERREGISTRY_VERSION=v0.22.1
+
+# Prometheus for the local cluster (module github.com/prometheus/prometheus v0.<major*100+minor>.<patch>:
+# v0.316.0 is Prometheus 3.16.0), built with only the Kubernetes service discovery (build tags
+# remove_all_sd enable_kubernetes_sd): Debian's prometheus package is built without it.
+PROMETHEUS_MODULE_VERSION=v0.316.0
