@@ -529,7 +529,13 @@ async function reapplyRelease(stack: Stack, record: ReleaseRecord, options: Depl
     // written with no secret value on a command line (release/stack-config.ts).
     await writeStackConfig(old, config, await stack.workspace.stackSettings(stack.name));
     const access = clusterAccess(configObject(config, KUBERNETES_KEY), programDir, options.target.envVars ?? {});
-    const update = await runUpdate(old, rollbackMessage(record.id), { ...options, planFile: undefined }, timeoutSeconds, { access, objectTimeoutSeconds: rolloutTimeoutOf(config, timeoutSeconds) });
+    // With a refresh: a failed release whose update was cancelled (its deadline, Ctrl-C) left objects
+    // in the cluster that the state does not record; the re-apply must see them to put them back.
+    const update = await runUpdate(old, rollbackMessage(record.id), { ...options, planFile: undefined }, timeoutSeconds, {
+      access,
+      objectTimeoutSeconds: rolloutTimeoutOf(config, timeoutSeconds),
+      refresh: true,
+    });
     if (update.interrupted) return { release: record, ok: false, interrupted: true, checks: [], failure: "interrupted (Ctrl-C) during the rollback" };
     if (update.failure !== undefined) return { release: record, ok: false, interrupted: false, checks: await verifyRolloutsOnly(old, config, options), failure: update.failure };
     const verified = await verifyStack(old, config, options, timeoutSeconds);
