@@ -75,8 +75,16 @@ export const METRICS = {
     ["cronjob"],
     "Unix time of the last successful run of a CronJob.",
   ),
+  cronJobLastScheduleTime: metric(
+    "kube_cronjob_status_last_schedule_time",
+    "gauge",
+    "kube-state-metrics",
+    ["cronjob"],
+    "Unix time the CronJob last scheduled a Job (the scheduled time, not the Job's start).",
+  ),
   cronJobCreated: metric("kube_cronjob_created", "gauge", "kube-state-metrics", ["cronjob"], "Unix time the CronJob was created."),
-  jobFailed: metric("kube_job_failed", "gauge", "kube-state-metrics", ["job_name", "condition"], "1 on condition=\"true\" when the Job has the Failed condition."),
+  jobStartTime: metric("kube_job_status_start_time", "gauge", "kube-state-metrics", ["job_name"], "Unix time the Job controller started the Job."),
+  jobComplete: metric("kube_job_complete", "gauge", "kube-state-metrics", ["job_name", "condition"], "1 on condition=\"true\" when the Job has the Complete condition."),
   jobOwner: metric("kube_job_owner", "gauge", "kube-state-metrics", ["job_name", "owner_kind", "owner_name"], "Owner (e.g. CronJob) of a Job."),
 } as const satisfies Record<string, MetricDefinition>;
 
@@ -99,6 +107,11 @@ export interface ServiceScope {
    * @default - no backup CronJob: the backup signals throw
    */
   readonly backupCronJob?: string;
+  /**
+   * Name of the restore drill's CronJob, when there is one.
+   * @default - no restore drill: its signal throws
+   */
+  readonly restoreCheckCronJob?: string;
 }
 
 /** Matchers for series scraped from the service itself. */
@@ -112,6 +125,14 @@ function backupCronJob(scope: ServiceScope): string {
   if (scope.backupCronJob === undefined) throw new Error("backup signals need a backup CronJob name: set backupCronJobName");
   return scope.backupCronJob;
 }
+
+function restoreCheckCronJob(scope: ServiceScope): string {
+  if (scope.restoreCheckCronJob === undefined) throw new Error("the restore drill signal needs its CronJob name: set restoreCheckCronJobName");
+  return scope.restoreCheckCronJob;
+}
+
+/** Newest of a CronJob's schedule times or successes, one series per (namespace, cronjob). */
+const newest = (metricName: string, matchers: Matchers): string => `max by (namespace, cronjob) (${selector(metricName, matchers)})`;
 
 /** Labels that identify the service in aggregated alert series. */
 export const SERVICE_LABELS = ["namespace", "job"] as const;
@@ -198,31 +219,55 @@ export const SIGNALS = {
     `  ${selector(METRICS.volumeCapacityBytes.name, volumeMatchers(s))}\n` +
     `)`,
 
-  /** Seconds since the backup CronJob last succeeded. */
-  backupAge: (s: ServiceScope) =>
-    `time() - max ${by(["namespace", "cronjob"])} (${selector(METRICS.cronJobLastSuccessfulTime.name, { namespace: s.namespace, cronjob: backupCronJob(s) })})`,
+  /**
+   * Recovery point age: seconds since the newest successful backup Job started (its snapshot is taken
+   * right after, so a restore would lose at most this much). From the start of the Jobs the CronJob keeps
+   * in its history; when none is left, from the CronJob's last success (its end: an underestimate by one
+   * run). One series per namespace (the selectors name the one backup CronJob).
+   */
+  backupRecoveryPointAge: (s: ServiceScope) => {
+    const ns = { namespace: s.namespace };
+    return (
+      `time() - max by (namespace) (\n` +
+      `  ${selector(METRICS.jobStartTime.name, ns)}\n` +
+      `  * on (namespace, job_name) group_left ()\n` +
+      `  max by (namespace, job_name) (${selector(METRICS.jobOwner.name, { ...ns, owner_kind: "CronJob", owner_name: backupCronJob(s) })})\n` +
+      `  and on (namespace, job_name)\n` +
+      `  (${selector(METRICS.jobComplete.name, { ...ns, condition: "true" })} == 1)\n` +
+      `  or on (namespace)\n` +
+      `  ${selector(METRICS.cronJobLastSuccessfulTime.name, { ...ns, cronjob: backupCronJob(s) })}\n` +
+      `)`
+    );
+  },
 
   /** Seconds since the backup CronJob was created, for CronJobs that never succeeded. */
   backupNeverSucceededAge: (s: ServiceScope) => {
     const cronJobMatchers = { namespace: s.namespace, cronjob: backupCronJob(s) };
     return (
-      `(time() - max ${by(["namespace", "cronjob"])} (${selector(METRICS.cronJobCreated.name, cronJobMatchers)}))\n` +
-      `unless on (namespace, cronjob)\n` +
+      `(time() - max by (namespace) (${selector(METRICS.cronJobCreated.name, cronJobMatchers)}))\n` +
+      `unless on (namespace)\n` +
       `${selector(METRICS.cronJobLastSuccessfulTime.name, cronJobMatchers)}`
     );
   },
 
-  /** Number of Jobs created by the backup CronJob that ended in the Failed condition. */
-  backupFailedJobs: (s: ServiceScope) =>
-    `sum by (namespace, owner_name) (\n` +
-    `  max by (namespace, job_name) (${selector(METRICS.jobFailed.name, { namespace: s.namespace, condition: "true" })} == 1)\n` +
-    `  * on (namespace, job_name) group_left (owner_name)\n` +
-    `  max by (namespace, job_name, owner_name) (${selector(METRICS.jobOwner.name, {
-      namespace: s.namespace,
-      owner_kind: "CronJob",
-      owner_name: backupCronJob(s),
-    })})\n` +
-    `)`,
+  /**
+   * Seconds since the restore drill CronJob last scheduled a run that has not succeeded since (it failed,
+   * or is still running); no series while the last scheduled drill succeeded.
+   */
+  restoreDrillOverdue: (s: ServiceScope) => {
+    const m = { namespace: s.namespace, cronjob: restoreCheckCronJob(s) };
+    const scheduled = newest(METRICS.cronJobLastScheduleTime.name, m);
+    const succeeded = newest(METRICS.cronJobLastSuccessfulTime.name, m);
+    return (
+      `time() - ${scheduled}\n` +
+      `and on (namespace, cronjob)\n` +
+      `(\n` +
+      `  ${scheduled} > ${succeeded}\n` +
+      `  or on (namespace, cronjob)\n` +
+      `  ${scheduled} unless on (namespace, cronjob) ${selector(METRICS.cronJobLastSuccessfulTime.name, m)}\n` +
+      `)`
+    );
+  },
 
   /** SLO error ratio over a window: 5xx share (availability) or share slower than the threshold (latency). */
   sloErrorRatio: (s: ServiceScope, slo: SloName, window: string) => selector(sloErrorRatioRecord(slo, window), serviceMatchers(s)),

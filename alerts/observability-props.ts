@@ -1,7 +1,9 @@
 import { createHash } from "node:crypto";
 import type { Duration } from "cdk8s";
 import { durationToSeconds, secondsToDuration } from "../config/duration.js";
-import { dnsLabelProblem } from "../config/validators.js";
+import { COMMON_DEFAULTS } from "../config/environment-defaults.js";
+import { TOLERATED_FAILED_RUNS } from "../config/recovery-targets.js";
+import { backupIntervalRpoProblem, dnsLabelProblem, MINIMUM_RTO_MINUTES, recoveryTargetProblem } from "../config/validators.js";
 import type { ServiceScope } from "./metrics-catalog.js";
 import { parseMonitoringConfig } from "../config/monitoring-config.js";
 import type { MonitoringConfig, MonitoringConfigInput } from "../config/monitoring-config.js";
@@ -42,21 +44,48 @@ export interface ObservabilityProps {
    */
   readonly backupCronJobName?: string;
   /**
-   * Interval between two scheduled backups (e.g. `Duration.hours(24)` for a daily cron).
-   * Required with `backupCronJobName`; `monitoring.thresholds.backupMaxAge` must be longer.
+   * Longest interval between two scheduled backups (e.g. `Duration.minutes(30)` for `*\/30 * * * *`).
+   * Required with `backupCronJobName`.
    * @default - none; required when backupCronJobName is set
    */
   readonly backupScheduleInterval?: Duration;
+  /**
+   * Recovery point objective: BackupOlderThanRpo fires when the newest successful backup started longer
+   * ago than this. Must leave room for one failed run: at least twice `backupScheduleInterval`.
+   * @default - twice backupScheduleInterval
+   */
+  readonly backupRpo?: Duration;
+  /**
+   * Name of the CronJob of the restore drill (the full restore check), in the same namespace.
+   * @default - no restore drill alert and panel
+   */
+  readonly restoreCheckCronJobName?: string;
+  /**
+   * Recovery time objective: RestoreDrillFailed fires when the last scheduled restore drill has not
+   * succeeded this long after it was scheduled (it failed, or is slower than the RTO).
+   * @default - the stack default, 15 minutes (config/environment-defaults.ts)
+   */
+  readonly restoreCheckRto?: Duration;
+}
+
+/** The restore drill's settings once validated. */
+export interface ResolvedRestoreCheck {
+  /** Name of the restore check CronJob, a valid Kubernetes name in the service's namespace. */
+  readonly cronJobName: string;
+  /** Recovery time objective, in seconds: the drill must succeed within it. */
+  readonly rtoSeconds: number;
 }
 
 /** Backup settings once validated. */
 export interface ResolvedBackup {
   /** Name of the backup CronJob, a valid Kubernetes name in the service's namespace. */
   readonly cronJobName: string;
-  /** Interval between two scheduled backups, in seconds. */
+  /** Longest interval between two scheduled backups, in seconds. */
   readonly scheduleIntervalSeconds: number;
-  /** Age of the last successful backup past which BackupTooOld fires, in seconds; always longer than the schedule interval. */
-  readonly maxAgeSeconds: number;
+  /** Recovery point objective, in seconds: BackupOlderThanRpo fires past it; at least twice the schedule interval. */
+  readonly rpoSeconds: number;
+  /** The restore drill; `undefined` without `restoreCheckCronJobName`. */
+  readonly restoreCheck: ResolvedRestoreCheck | undefined;
 }
 
 /** ObservabilityProps with defaults applied and every value validated. */
@@ -136,10 +165,12 @@ export function resolveObservabilityProps(props: ObservabilityProps): ResolvedOb
   }
 
   let backup: ResolvedBackup | undefined;
-  if (props.backupCronJobName !== undefined || props.backupScheduleInterval !== undefined) {
+  const backupProps = [props.backupCronJobName, props.backupScheduleInterval, props.backupRpo, props.restoreCheckCronJobName, props.restoreCheckRto];
+  if (backupProps.some((value) => value !== undefined)) {
     if (props.backupCronJobName === undefined || props.backupScheduleInterval === undefined) {
       throw new Error(
-        "backupCronJobName and backupScheduleInterval go together: set both to get backup alerts (e.g. backupScheduleInterval: Duration.hours(24)), or neither",
+        "backupCronJobName and backupScheduleInterval go together, and backupRpo, restoreCheckCronJobName and restoreCheckRto need them: " +
+          "set both to get backup alerts (e.g. backupScheduleInterval: Duration.minutes(30)), or none of these",
       );
     }
     requireDnsLabel("backupCronJobName", props.backupCronJobName);
@@ -147,15 +178,23 @@ export function resolveObservabilityProps(props: ObservabilityProps): ResolvedOb
     if (!(scheduleIntervalSeconds > 0)) {
       throw new Error(`backupScheduleInterval must be longer than 0 seconds, got ${scheduleIntervalSeconds}`);
     }
-    const maxAgeSeconds = durationToSeconds(monitoring.thresholds.backupMaxAge);
-    if (maxAgeSeconds <= scheduleIntervalSeconds) {
-      throw new Error(
-        `monitoring.thresholds.backupMaxAge "${monitoring.thresholds.backupMaxAge}" must be longer than backupScheduleInterval ` +
-          `(${secondsToDuration(Math.round(scheduleIntervalSeconds))}), otherwise BackupTooOld fires between two normal runs: ` +
-          `use the interval plus the backup's run time and a margin, e.g. "${secondsToDuration(Math.round(scheduleIntervalSeconds + 7_200))}"`,
-      );
+    const rpoSeconds = props.backupRpo?.toSeconds() ?? (1 + TOLERATED_FAILED_RUNS) * scheduleIntervalSeconds;
+    const rpoProblem = backupIntervalRpoProblem(scheduleIntervalSeconds / 60, rpoSeconds / 60);
+    if (rpoProblem !== undefined) throw new Error(`backupRpo: a backup that ${rpoProblem}`);
+    let restoreCheck: ResolvedRestoreCheck | undefined;
+    if (props.restoreCheckCronJobName !== undefined) {
+      requireDnsLabel("restoreCheckCronJobName", props.restoreCheckCronJobName);
+      const rtoSeconds = props.restoreCheckRto?.toSeconds() ?? durationToSeconds(COMMON_DEFAULTS.backup.rto);
+      const rtoProblem =
+        Number.isInteger(rtoSeconds) && rtoSeconds > 0
+          ? recoveryTargetProblem(secondsToDuration(rtoSeconds), MINIMUM_RTO_MINUTES)
+          : `must be a positive whole number of minutes, not ${rtoSeconds} s`;
+      if (rtoProblem !== undefined) throw new Error(`restoreCheckRto ${rtoProblem}`);
+      restoreCheck = { cronJobName: props.restoreCheckCronJobName, rtoSeconds };
+    } else if (props.restoreCheckRto !== undefined) {
+      throw new Error("restoreCheckRto needs restoreCheckCronJobName: the RestoreDrillFailed alert watches that CronJob");
     }
-    backup = { cronJobName: props.backupCronJobName, scheduleIntervalSeconds, maxAgeSeconds };
+    backup = { cronJobName: props.backupCronJobName, scheduleIntervalSeconds, rpoSeconds, restoreCheck };
   }
 
   return {
@@ -172,6 +211,7 @@ export function resolveObservabilityProps(props: ObservabilityProps): ResolvedOb
       job: jobLabel,
       container: containerName,
       ...(backup === undefined ? {} : { backupCronJob: backup.cronJobName }),
+      ...(backup?.restoreCheck === undefined ? {} : { restoreCheckCronJob: backup.restoreCheck.cronJobName }),
     },
     dashboardUid: monitoring.dashboard.uid ?? deriveDashboardUid(props.serviceName, props.environment),
     dashboardTitle: monitoring.dashboard.title ?? `${props.serviceName} (${props.environment})`,

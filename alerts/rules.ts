@@ -190,51 +190,62 @@ export function serviceAlertRules(o: ResolvedObservability): AlertRule[] {
   ];
 }
 
-/** Alerts on the backup CronJob, from kube-state-metrics. */
+/**
+ * Alerts on the recovery targets, from kube-state-metrics: the newest successful backup is older than the
+ * RPO, and the last restore drill did not succeed within the RTO. Not on single Job events: the schedule
+ * leaves room for one failed backup run, which therefore does not page by itself.
+ */
 export function backupAlertRules(o: ResolvedObservability): AlertRule[] {
   if (o.backup === undefined) return [];
-  const { cronJobName, scheduleIntervalSeconds, maxAgeSeconds } = o.backup;
+  const { cronJobName, scheduleIntervalSeconds, rpoSeconds, restoreCheck } = o.backup;
   const ns = o.namespace;
   const runbook = (alert: string) => runbookUrl(o.monitoring.runbookBaseUrl, alert);
   const every = secondsToDuration(Math.round(scheduleIntervalSeconds));
-  const maxAge = o.monitoring.thresholds.backupMaxAge;
+  const rpo = secondsToDuration(Math.round(rpoSeconds));
   const manualRun = `kubectl -n ${ns} create job --from=cronjob/${cronJobName} ${cronJobName}-manual-$(date +%s)`;
-  return [
+  const rules: AlertRule[] = [
     {
       kind: "alert",
-      alert: "BackupTooOld",
+      alert: "BackupOlderThanRpo",
       expr:
-        `(\n  ${SIGNALS.backupAge(o.scope)}\n)\n> ${num(maxAgeSeconds)}\n` +
+        `(\n  ${SIGNALS.backupRecoveryPointAge(o.scope).replace(/\n/g, "\n  ")}\n)\n> ${num(rpoSeconds)}\n` +
         `or\n` +
-        `(\n  ${SIGNALS.backupNeverSucceededAge(o.scope).replace(/\n/g, "\n  ")}\n)\n> ${num(maxAgeSeconds)}`,
+        `(\n  ${SIGNALS.backupNeverSucceededAge(o.scope).replace(/\n/g, "\n  ")}\n)\n> ${num(rpoSeconds)}`,
       for: "5m",
       severity: "critical",
       team: "ops",
-      summary: `${o.serviceName}: last successful backup is {{ $value | humanizeDuration }} old`,
+      summary: `${o.serviceName}: the newest backup is {{ $value | humanizeDuration }} old, more than the RPO (${rpo})`,
       description:
-        `CronJob ${cronJobName} in namespace ${ns} (${o.environment}) is scheduled every ${every} but has not completed a backup ` +
-        `for more than ${maxAge} (or never has since it was created). A restore now would lose more data than agreed. ` +
-        `Check the recent Jobs and their logs (kubectl -n ${ns} get jobs; kubectl -n ${ns} logs job/<latest>), ` +
-        `whether the CronJob is suspended, then run a backup now: ${manualRun}`,
-      runbookUrl: runbook("BackupTooOld"),
-      signal: "backupAge",
-    },
-    {
-      kind: "alert",
-      alert: "BackupJobFailed",
-      expr: `${SIGNALS.backupFailedJobs(o.scope)}\n> 0`,
-      for: "5m",
-      severity: "warning",
-      team: "ops",
-      summary: `${o.serviceName}: {{ $value }} backup Job(s) of CronJob ${cronJobName} failed`,
-      description:
-        `{{ $value }} Job(s) created by CronJob ${cronJobName} in namespace ${ns} (${o.environment}) ended in the Failed condition ` +
-        `(retries exhausted). Read why (kubectl -n ${ns} get jobs; kubectl -n ${ns} logs job/<failed job>), fix it, run a backup now ` +
-        `(${manualRun}), then delete the failed Job(s) to clear this alert.`,
-      runbookUrl: runbook("BackupJobFailed"),
-      signal: "backupFailedJobs",
+        `The newest successful run of CronJob ${cronJobName} in namespace ${ns} (${o.environment}) started more than the RPO of ${rpo} ago ` +
+        `(or the CronJob never succeeded since it was created): a restore now would lose more data than agreed. The schedule runs every ${every}, ` +
+        `so at least two runs in a row failed or did not start. Check the recent Jobs and their logs (kubectl -n ${ns} get jobs; ` +
+        `kubectl -n ${ns} logs job/<latest>), whether the CronJob is suspended, then run a backup now: ${manualRun}`,
+      runbookUrl: runbook("BackupOlderThanRpo"),
+      signal: "backupRecoveryPointAge",
+      extraLabels: { cronjob: cronJobName },
     },
   ];
+  if (restoreCheck !== undefined) {
+    const rto = secondsToDuration(restoreCheck.rtoSeconds);
+    const check = restoreCheck.cronJobName;
+    rules.push({
+      kind: "alert",
+      alert: "RestoreDrillFailed",
+      expr: `(\n  ${SIGNALS.restoreDrillOverdue(o.scope).replace(/\n/g, "\n  ")}\n)\n> ${num(restoreCheck.rtoSeconds)}`,
+      severity: "warning",
+      team: "ops",
+      summary: `${o.serviceName}: the last restore drill did not succeed within the RTO (${rto})`,
+      description:
+        `The restore drill CronJob ${check} in namespace ${ns} (${o.environment}) scheduled a full restore of the newest backup ` +
+        `{{ $value | humanizeDuration }} ago and it has not succeeded: it failed, or it is slower than the RTO of ${rto} ` +
+        `(its Job is stopped at the RTO). Until a drill passes, a restore within the RTO is not proven. Read why ` +
+        `(kubectl -n ${ns} logs job/<latest ${check} job>: the "restore drill measured" line has the seconds it took), fix it, ` +
+        `then run the drill again: kubectl -n ${ns} create job --from=cronjob/${check} ${check}-manual-$(date +%s)`,
+      runbookUrl: runbook("RestoreDrillFailed"),
+      signal: "restoreDrillOverdue",
+    });
+  }
+  return rules;
 }
 
 /** Group names, stable so that Prometheus keeps rule state across updates. */

@@ -7,7 +7,7 @@ import { memoryBytes } from "../config/quantities.js";
 import { BackupCronJob } from "./backup/backup-cron-job.js";
 import { BackupNetworkPolicy } from "./backup/backup-network-policy.js";
 import { BackupServerSideEncryption } from "./backup/backup-settings.js";
-import { longestIntervalMinutes, parseCronSchedule } from "../config/cron-schedule.js";
+import { durationMinutes } from "../config/recovery-targets.js";
 import { RestoreCheckCronJob } from "./backup/restore-check-cron-job.js";
 import { deferredValue } from "./deferred-value.js";
 import { GoService } from "./go-service.js";
@@ -105,7 +105,9 @@ export class ServiceStackChart extends Chart {
       networkPolicy: config.networkPolicy.enabled ? config.networkPolicy : false,
     });
 
-    if (config.backup.enabled) this.backup = this.addBackups(config, props.secretKeys ?? []);
+    let restoreCheck: RestoreCheckCronJob | undefined;
+    if (config.backup.enabled) [this.backup, restoreCheck] = this.addBackups(config, props.secretKeys ?? []);
+    const backup = this.backup;
 
     this.observability = resolveObservabilityProps({
       serviceName: config.name,
@@ -114,12 +116,15 @@ export class ServiceStackChart extends Chart {
       containerName: "app",
       containerMemoryLimitBytes: memoryBytes(config.resources.limits.memory),
       monitoring: config.monitoring,
-      ...(config.backup.enabled
-        ? {
+      ...(backup === undefined
+        ? {}
+        : {
             backupCronJobName: BACKUP_CRON_JOB_NAME,
-            backupScheduleInterval: Duration.minutes(longestIntervalMinutes(parseCronSchedule(config.backup.schedule))),
-          }
-        : {}),
+            backupScheduleInterval: backup.scheduleInterval,
+            // With WAL archiving the RPO is the archive's; the dump's own target is then two of its intervals (the default).
+            ...(backup.method === "dump" ? { backupRpo: backup.rpo } : {}),
+            ...(restoreCheck?.rto === undefined ? {} : { restoreCheckCronJobName: restoreCheck.cronJob.name, restoreCheckRto: restoreCheck.rto }),
+          }),
     });
     new ServiceMonitor(this, "service-monitor", { ...this.observability, serviceSelectorLabels: this.service.selectorLabels });
     this.prometheusRule = new PrometheusRule(this, "prometheus-rule", this.observability);
@@ -127,10 +132,11 @@ export class ServiceStackChart extends Chart {
   }
 
   /**
-   * The daily backup and the weekly restore check. When this stack creates the bucket, its name,
-   * key and the jobs' IAM role exist only after `pulumi up`: they appear as deferred values.
+   * The backup on a schedule that meets `backup.rpo` and the weekly restore drill against `backup.rto`.
+   * When this stack creates the bucket, its name, key and the jobs' IAM role exist only after
+   * `pulumi up`: they appear as deferred values.
    */
-  private addBackups(config: StackConfig, secretKeys: readonly string[]): BackupCronJob {
+  private addBackups(config: StackConfig, secretKeys: readonly string[]): [BackupCronJob, RestoreCheckCronJob] {
     const { backup, database, secrets } = config;
     const create = backup.createBucket;
     const keyArn = create ? deferredValue("backupBucket.kmsKeyArn") : backup.kmsKeyArn;
@@ -138,6 +144,8 @@ export class ServiceStackChart extends Chart {
     const job = new BackupCronJob(this, "backup", {
       name: BACKUP_CRON_JOB_NAME,
       image: backup.image ?? "",
+      method: backup.method,
+      rpo: Duration.minutes(durationMinutes(backup.rpo)),
       schedule: backup.schedule,
       database: {
         host: database.host,
@@ -160,7 +168,11 @@ export class ServiceStackChart extends Chart {
         ? { encryptionKeySecret: { name: secrets.name, key: secrets.keys.backupEncryptionKey } }
         : {}),
     });
-    new RestoreCheckCronJob(this, "restore-check", { backup: job, schedule: backup.restoreCheckSchedule });
+    const restoreCheck = new RestoreCheckCronJob(this, "restore-check", {
+      backup: job,
+      schedule: backup.restoreCheckSchedule,
+      rto: Duration.minutes(durationMinutes(backup.rto)),
+    });
     if (config.networkPolicy.enabled) {
       const endpointPort = backup.endpointUrl === undefined ? undefined : new URL(backup.endpointUrl);
       new BackupNetworkPolicy(this, "backup-network-policy", {
@@ -173,6 +185,6 @@ export class ServiceStackChart extends Chart {
           : { objectStorePort: Number(endpointPort.port || (endpointPort.protocol === "https:" ? 443 : 80)) }),
       });
     }
-    return job;
+    return [job, restoreCheck];
   }
 }

@@ -248,9 +248,33 @@ export const COMMON_DEFAULTS = {
     restoreCheckName: "db-restore-check",
     /** Key prefix of the backups in the bucket (the seed writes `backups/YYYY/MM/DD/…`). @default "backups" */
     prefix: "backups",
-    /** @default "0 2 * * *" - every day at 02:00 */
-    schedule: "0 2 * * *",
-    /** @default "0 4 * * 0" - Sundays at 04:00, after the night's backup */
+    /**
+     * Recovery point objective: the most data, in time, a restore may lose (seed: "RPO < 1h"). The backup
+     * schedule, the restore check's maximum backup age and the alert threshold follow from it.
+     * @default "1h"
+     */
+    rpo: "1h",
+    /**
+     * Recovery time objective: the longest a restore may take (seed: "RTO < 15min"). The restore drill's
+     * deadline and the alert threshold follow from it.
+     * @default "15m"
+     */
+    rto: "15m",
+    /**
+     * How the RPO is met: `dump` (pg_dump on a schedule derived from the RPO) or `wal` (continuous WAL
+     * archiving on the database server, the dump then runs daily as the portable copy).
+     * @default "dump"
+     */
+    method: "dump",
+    /**
+     * Schedule of the backup when it runs once a day: with `method: wal`, or with `method: dump` when the
+     * RPO is 2 days or more.
+     * @default "0 2 * * *" - every day at 02:00
+     */
+    dailySchedule: "0 2 * * *",
+    /** WAL segment switch interval (`archive_timeout`) with `method: wal`. @default "1m" */
+    walArchiveTimeout: "1m",
+    /** @default "0 4 * * 0" - Sundays at 04:00 */
     restoreCheckSchedule: "0 4 * * 0",
     /** @default "Etc/UTC" */
     timeZone: "Etc/UTC",
@@ -258,10 +282,14 @@ export const COMMON_DEFAULTS = {
     createBucket: true,
     /** @default "kms" */
     encryption: "kms",
-    /** Days a backup is kept (seed: 30). @default 30 */
+    /** Days one backup a day is kept, under `<prefix>/daily/` (seed: 30). @default 30 */
     retentionDays: 30,
-    /** Days an overwritten or deleted backup version is kept. @default 7 */
+    /** Days every backup is kept, under `<prefix>/frequent/` (S3 expires at the next midnight UTC after it). @default 2 */
+    frequentRetentionDays: 2,
+    /** Days an overwritten or deleted backup version is kept (daily backups). @default 7 */
     noncurrentVersionExpirationDays: 7,
+    /** Days an expired frequent backup's version is kept: the daily copies are the long-term protection. @default 1 */
+    frequentNoncurrentVersionExpirationDays: 1,
     /** @default 1 */
     abortIncompleteMultipartUploadDays: 1,
     /** PostgreSQL port the jobs connect to. @default 5432 */
@@ -290,10 +318,10 @@ export const COMMON_DEFAULTS = {
     targetDatabase: "restore_check",
     /** @default 3600 */
     startingDeadlineSeconds: 3600,
-    /** @default 3600 - or 10800 with a full restore */
+    /** Restore the newest backup in full into a scratch database (the drill that measures the RTO). @default true */
+    fullRestore: true,
+    /** @default 3600 - without a full restore; with one, the RTO */
     activeDeadlineSeconds: 3600,
-    /** @default 10800 */
-    fullRestoreActiveDeadlineSeconds: 10800,
     /** @default 0 - a failed check is reported, not retried */
     backoffLimit: 0,
     /** @default 3 */

@@ -70,9 +70,6 @@ export const thresholdsSchema = z
     memoryLimitFraction: fraction("thresholds.memoryLimitFraction")
       .default(0.9)
       .describe("HighMemoryUsage fires when a container's working set exceeds this fraction of its memory limit (the OOM killer acts at 1)."),
-    backupMaxAge: duration("thresholds.backupMaxAge")
-      .default("26h")
-      .describe("BackupTooOld fires when the last successful backup is older than this; must be longer than the backup schedule interval."),
   })
   .strict();
 

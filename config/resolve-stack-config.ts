@@ -2,6 +2,8 @@ import { parseDocument } from "yaml";
 import type { z } from "zod";
 import { type ConfigProblem, StackConfigError } from "./config-error.js";
 import { COMMON_DEFAULTS, DEFAULT_SECRET_KEYS, ENVIRONMENT_DEFAULTS, ENVIRONMENTS, SEED_PROBES, type Environment } from "./environment-defaults.js";
+import { MINIMUM_RPO_MINUTES, recoveryTargetProblem } from "./validators.js";
+import { defaultBackupSchedule, durationMinutes } from "./recovery-targets.js";
 import { crossFieldViolations, SECRET_CONFIG_KEYS, stackConfigSchema, type SecretConfigKey, type StackConfig } from "./schema.js";
 
 /** The validated configuration of one stack, and which secret values the stack file provides. */
@@ -51,6 +53,10 @@ function derivedDefaults(environment: Environment, user: Json, block: ConfigBloc
   const awsRegion = block["aws:region"];
   const name = typeof user.name === "string" ? user.name : COMMON_DEFAULTS.name;
   const { backup } = COMMON_DEFAULTS;
+  // The schedule follows from the stack's own RPO and method (the default RPO stands in for an invalid one, which is reported on its key).
+  const userBackup = isObject(user.backup) ? user.backup : {};
+  const method = userBackup.method === "wal" ? "wal" : "dump";
+  const rpo = typeof userBackup.rpo === "string" && recoveryTargetProblem(userBackup.rpo, MINIMUM_RPO_MINUTES) === undefined ? userBackup.rpo : backup.rpo;
   return {
     ...ENVIRONMENT_DEFAULTS[environment],
     name,
@@ -66,12 +72,17 @@ function derivedDefaults(environment: Environment, user: Json, block: ConfigBloc
     networkPolicy: COMMON_DEFAULTS.networkPolicy,
     backup: {
       enabled: environment !== "development",
-      schedule: backup.schedule,
+      method: backup.method,
+      rpo: backup.rpo,
+      rto: backup.rto,
+      schedule: defaultBackupSchedule(method, durationMinutes(rpo)),
       restoreCheckSchedule: backup.restoreCheckSchedule,
       createBucket: backup.createBucket,
       encryption: backup.encryption,
       retentionDays: backup.retentionDays,
+      frequentRetentionDays: backup.frequentRetentionDays,
       noncurrentVersionExpirationDays: backup.noncurrentVersionExpirationDays,
+      ...(method === "wal" ? { walArchiveTimeout: backup.walArchiveTimeout } : {}),
       ...(typeof awsRegion === "string" ? { region: awsRegion } : {}),
     },
     kubernetes: COMMON_DEFAULTS.kubernetes,

@@ -2,21 +2,28 @@ import { z } from "zod";
 import { monitoringConfigSchema } from "./monitoring-config.js";
 import { ENVIRONMENTS } from "./environment-defaults.js";
 import { cpuMillicores, isCpuQuantity, isGoDuration, isMemoryQuantity, durationSeconds, memoryBytes } from "./quantities.js";
+import { BACKUP_METHODS, durationMinutes } from "./recovery-targets.js";
 import {
   INT32_MAX,
   int32Problem,
   awsRegionProblem,
+  backupScheduleRpoProblem,
   bucketNameProblem,
   cidrProblem,
   cronProblem,
   dnsLabelProblem,
+  frequentRetentionProblem,
   hostProblem,
   iamRoleArnProblem,
   imageReferenceProblem,
   infrequentAccessProblem,
   kmsKeyArnProblem,
+  MINIMUM_RPO_MINUTES,
+  MINIMUM_RTO_MINUTES,
   oidcProviderArnProblem,
   productionRules,
+  recoveryTargetProblem,
+  walArchiveTimeoutProblem,
   workerIngressProblem,
 } from "./validators.js";
 
@@ -181,6 +188,9 @@ export const stackConfigSchema = z.strictObject({
   }),
   backup: z.strictObject({
     enabled: z.boolean(),
+    method: z.enum(BACKUP_METHODS, { error: "must be dump (pg_dump on a schedule derived from backup.rpo) or wal (WAL archiving on the database server)" }),
+    rpo: z.string().superRefine(withReason((value) => recoveryTargetProblem(value, MINIMUM_RPO_MINUTES))),
+    rto: z.string().superRefine(withReason((value) => recoveryTargetProblem(value, MINIMUM_RTO_MINUTES))),
     schedule: z.string().superRefine(withReason(cronProblem)),
     restoreCheckSchedule: z.string().superRefine(withReason(cronProblem)),
     image: image.optional(),
@@ -188,7 +198,9 @@ export const stackConfigSchema = z.strictObject({
     bucketName: z.string().superRefine(withReason(bucketNameProblem)).optional(),
     encryption: z.enum(["kms", "s3"], { error: "must be kms (SSE-KMS with its own key) or s3 (SSE-S3)" }),
     retentionDays: positiveInt("days"),
+    frequentRetentionDays: positiveInt("days"),
     noncurrentVersionExpirationDays: positiveInt("days"),
+    walArchiveTimeout: z.string().optional(),
     infrequentAccessAfterDays: z.int().optional(),
     oidcProviderArn: z.string().superRefine(withReason(oidcProviderArnProblem)).optional(),
     endpointUrl: z.url({ error: "must be a URL such as http://127.0.0.1:9000" }).optional(),
@@ -321,6 +333,26 @@ export function crossFieldViolations(input: unknown): RuleViolation[] {
     const transition = get(input, "backup", "infrequentAccessAfterDays");
     if (typeof retention === "number" && typeof transition === "number") {
       add(["backup", "infrequentAccessAfterDays"], infrequentAccessProblem(transition, retention));
+    }
+    const frequent = get(input, "backup", "frequentRetentionDays");
+    // A frequent retention that is not a whole number of days is reported by the schema.
+    if (typeof retention === "number" && typeof frequent === "number" && Number.isInteger(frequent) && frequent >= 1) {
+      add(["backup", "frequentRetentionDays"], frequentRetentionProblem(frequent, retention));
+    }
+    // The schedule and the WAL settings are checked against a valid RPO only (an invalid one is reported on its own key).
+    const rpo = get(input, "backup", "rpo");
+    const rpoMinutes = typeof rpo === "string" && recoveryTargetProblem(rpo, MINIMUM_RPO_MINUTES) === undefined ? durationMinutes(rpo) : undefined;
+    const method = get(input, "backup", "method");
+    const schedule = get(input, "backup", "schedule");
+    if (method === "dump" && typeof schedule === "string" && rpoMinutes !== undefined) {
+      const reason = backupScheduleRpoProblem(schedule, rpoMinutes);
+      if (reason !== undefined) add(["backup", "schedule"], `${reason} (backup.rpo "${String(rpo)}"); or leave backup.schedule out to derive it from backup.rpo`);
+    }
+    const walTimeout = get(input, "backup", "walArchiveTimeout");
+    if (walTimeout !== undefined && method !== "wal") {
+      add(["backup", "walArchiveTimeout"], 'only applies with backup.method "wal"; remove it or set the method');
+    } else if (typeof walTimeout === "string" && rpoMinutes !== undefined) {
+      add(["backup", "walArchiveTimeout"], walArchiveTimeoutProblem(walTimeout, rpoMinutes));
     }
   }
   return violations;

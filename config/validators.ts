@@ -1,4 +1,6 @@
 import { longestIntervalMinutes, parseCronSchedule } from "./cron-schedule.js";
+import { durationToSeconds, isPrometheusDuration } from "./duration.js";
+import { backupIntervalForRpo, defaultBackupSchedule, formatMinutes, TOLERATED_FAILED_RUNS } from "./recovery-targets.js";
 
 /**
  * Every field validator of the project, in one place: the stack schema, the constructs and the guardrail
@@ -239,5 +241,83 @@ export function cidrProblem(cidr: string): string | undefined {
   if (!match) return "must be an IPv4 CIDR such as 10.0.0.0/16";
   const octets = match.slice(1, 5).map(Number);
   if (octets.some((o) => o > 255) || Number(match[5]) > 32) return "has an octet over 255 or a prefix over 32";
+  return undefined;
+}
+
+/** The shortest RPO a schedule can meet: cron runs at most once a minute, and one failed run is allowed for. */
+export const MINIMUM_RPO_MINUTES = 1 + TOLERATED_FAILED_RUNS;
+/** The shortest RTO: a restore drill needs at least a minute (and Kubernetes' activeDeadlineSeconds counts from the pod's start). */
+export const MINIMUM_RTO_MINUTES = 1;
+
+/**
+ * A recovery target (`backup.rpo`, `backup.rto`): a duration such as 15m, 1h or 2d, in whole minutes,
+ * at least `minimumMinutes`, and short enough for a Kubernetes deadline (an int32 of seconds).
+ */
+export function recoveryTargetProblem(value: string, minimumMinutes: number): string | undefined {
+  if (!isPrometheusDuration(value)) return `"${value}" must be a duration such as 15m, 1h or 2d (a whole number and a unit)`;
+  const seconds = durationToSeconds(value);
+  if (seconds % 60 !== 0) return `"${value}" must be a whole number of minutes (cron and the alerts count in minutes)`;
+  if (seconds < minimumMinutes * 60) return `"${value}" must be at least ${formatMinutes(minimumMinutes)}`;
+  if (seconds > INT32_MAX) return `"${value}" is longer than Kubernetes can count in seconds (an int32)`;
+  return undefined;
+}
+
+/**
+ * Whether backups every `intervalMinutes` (at the longest) meet an RPO of `rpoMinutes` with room for one
+ * failed run: the newest backup is then up to (1 + 1) × interval old, which must not exceed the RPO.
+ * The reason gives the arithmetic and what to change.
+ */
+export function backupIntervalRpoProblem(intervalMinutes: number, rpoMinutes: number): string | undefined {
+  const runs = 1 + TOLERATED_FAILED_RUNS;
+  const worst = runs * intervalMinutes;
+  if (worst <= rpoMinutes) return undefined;
+  const interval = backupIntervalForRpo(rpoMinutes);
+  const suggestion =
+    interval === undefined
+      ? ""
+      : `run at least every ${formatMinutes(interval)} (e.g. "${defaultBackupSchedule("dump", rpoMinutes)}") or `;
+  return (
+    `runs every ${formatMinutes(intervalMinutes)} at its longest interval: with room for one failed run the newest backup can be ` +
+    `${runs} × ${formatMinutes(intervalMinutes)} = ${formatMinutes(worst)} old, more than the RPO of ${formatMinutes(rpoMinutes)}; ` +
+    `${suggestion}raise the RPO to at least ${formatMinutes(worst)}`
+  );
+}
+
+/**
+ * A backup schedule that meets the RPO with room for one failed run ({@link backupIntervalRpoProblem}),
+ * its interval measured with `longestIntervalMinutes`. Undefined for a malformed schedule: {@link cronProblem} reports that.
+ */
+export function backupScheduleRpoProblem(schedule: string, rpoMinutes: number): string | undefined {
+  let interval: number;
+  try {
+    interval = longestIntervalMinutes(parseCronSchedule(schedule));
+  } catch {
+    return undefined;
+  }
+  const reason = backupIntervalRpoProblem(interval, rpoMinutes);
+  return reason === undefined ? undefined : `"${schedule}" ${reason}`;
+}
+
+/** Days every backup is kept (`frequent/`): at least a day, and not longer than the daily backups' retention. */
+export function frequentRetentionProblem(frequentDays: number, retentionDays: number): string | undefined {
+  if (!Number.isInteger(frequentDays) || frequentDays < 1) return `must be a whole number of days, at least 1, not ${frequentDays}`;
+  if (frequentDays > retentionDays) {
+    return `(${frequentDays}) must not exceed the retention of the daily backups (${retentionDays} days): every backup would outlive the daily ones; lower it or raise the retention`;
+  }
+  return undefined;
+}
+
+/**
+ * `archive_timeout` of WAL archiving (`backup.method: wal`): a Prometheus duration whose double (room for
+ * one failed push, which PostgreSQL retries) fits in the RPO.
+ */
+export function walArchiveTimeoutProblem(timeout: string, rpoMinutes: number): string | undefined {
+  if (!isPrometheusDuration(timeout)) return `"${timeout}" must be a duration such as 30s or 1m`;
+  const seconds = durationToSeconds(timeout);
+  if (!Number.isInteger(seconds) || seconds < 1) return `"${timeout}" must be a whole number of seconds, at least 1s`;
+  const runs = 1 + TOLERATED_FAILED_RUNS;
+  if (runs * seconds > rpoMinutes * 60) {
+    return `"${timeout}" cannot meet the RPO of ${formatMinutes(rpoMinutes)}: with room for one failed push the newest archived WAL can be ${runs} × ${timeout} old; use at most ${formatMinutes(rpoMinutes / runs)}`;
+  }
   return undefined;
 }

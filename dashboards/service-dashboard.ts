@@ -16,6 +16,7 @@ import {
   sloDefinitions,
 } from "../alerts/index.js";
 import type { ObservabilityProps, ResolvedObservability, ServiceScope, SignalId } from "../alerts/index.js";
+import { secondsToDuration } from "../config/duration.js";
 
 /** Grafana's rate window variable: at least 4 scrape intervals, follows the zoom level. */
 export const RATE_INTERVAL = "$__rate_interval";
@@ -86,6 +87,7 @@ export function dashboardScope(o: ResolvedObservability): ServiceScope {
     job: "$job",
     container: o.containerName,
     ...(o.backup === undefined ? {} : { backupCronJob: o.backup.cronJobName }),
+    ...(o.backup?.restoreCheck === undefined ? {} : { restoreCheckCronJob: o.backup.restoreCheck.cronJobName }),
   };
 }
 
@@ -142,31 +144,42 @@ function sloRow({ o, s }: PanelContext): PanelSpec[] {
       warnings: pageBurnRates.map((bw) => bw.burnRate).filter((rate) => rate !== Math.max(...pageBurnRates.map((bw) => bw.burnRate))),
     },
     min: 0,
-    width: o.backup === undefined ? 16 : 8,
+    width: o.backup === undefined ? 16 : o.backup.restoreCheck === undefined ? 12 : 8,
   });
   if (o.backup !== undefined) {
+    const rpo = secondsToDuration(Math.round(o.backup.rpoSeconds));
     panels.push({
       row: sloRow,
-      title: "Time since last successful backup",
+      title: `Recovery point age (RPO ${rpo})`,
       kind: "stat",
       unit: "s",
-      description: `CronJob ${o.backup.cronJobName}; BackupTooOld fires past ${o.monitoring.thresholds.backupMaxAge}.`,
-      signals: ["backupAge"],
-      targets: [{ expr: SIGNALS.backupAge(s), legend: "age" }],
-      threshold: { value: o.backup.maxAgeSeconds, bad: "above" },
+      description:
+        `How much data a restore now would lose: time since the newest successful run of CronJob ${o.backup.cronJobName} started ` +
+        `(its snapshot). Red above the RPO of ${rpo}, where BackupOlderThanRpo fires (after 5 minutes).`,
+      signals: ["backupRecoveryPointAge"],
+      targets: [{ expr: SIGNALS.backupRecoveryPointAge(s), legend: "recovery point age" }],
+      threshold: { value: o.backup.rpoSeconds, bad: "above" },
+      min: 0,
       width: 4,
     });
-    panels.push({
-      row: sloRow,
-      title: "Failed backup Jobs",
-      kind: "stat",
-      unit: "short",
-      description: `Jobs of CronJob ${o.backup.cronJobName} in the Failed condition; delete them once investigated.`,
-      signals: ["backupFailedJobs"],
-      targets: [{ expr: `${SIGNALS.backupFailedJobs(s)}\nor vector(0)`, legend: "failed" }],
-      threshold: { value: 1, bad: "above" },
-      width: 4,
-    });
+    const drill = o.backup.restoreCheck;
+    if (drill !== undefined) {
+      const rto = secondsToDuration(drill.rtoSeconds);
+      panels.push({
+        row: sloRow,
+        title: `Restore drill overdue (RTO ${rto})`,
+        kind: "stat",
+        unit: "s",
+        description:
+          `0 when the last scheduled full restore drill (CronJob ${drill.cronJobName}) succeeded, which proves a restore within the RTO of ${rto}; ` +
+          `otherwise the time since it was scheduled. Red above the RTO, where RestoreDrillFailed fires.`,
+        signals: ["restoreDrillOverdue"],
+        targets: [{ expr: `${SIGNALS.restoreDrillOverdue(s)}\nor on () vector(0)`, legend: "overdue" }],
+        threshold: { value: drill.rtoSeconds, bad: "above" },
+        min: 0,
+        width: 4,
+      });
+    }
   }
   return panels;
 }

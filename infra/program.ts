@@ -104,6 +104,8 @@ function createBackupBucket(resolved: ResolvedStack): BackupBucket | undefined {
       ...(backup.bucketName === undefined ? {} : { bucketName: backup.bucketName }),
       encryption: backup.encryption === "kms" ? BucketEncryption.kms() : BucketEncryption.s3Managed(),
       retentionDays: backup.retentionDays,
+      frequentRetentionDays: backup.frequentRetentionDays,
+      walArchive: backup.method === "wal",
       noncurrentVersionExpirationDays: backup.noncurrentVersionExpirationDays,
       ...(backup.infrequentAccessAfterDays === undefined ? {} : { infrequentAccessAfterDays: backup.infrequentAccessAfterDays }),
       jobAccess: { oidcProviderArn: backup.oidcProviderArn ?? "", namespace: config.namespace, serviceAccountName: BACKUP_CRON_JOB_NAME },

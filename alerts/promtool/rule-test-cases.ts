@@ -61,6 +61,16 @@ class TestBuilder {
   }
 }
 
+/** Prometheus' `humanizeDuration` template function, for whole seconds of at least one. */
+export function humanizeDuration(seconds: number): string {
+  const whole = Math.trunc(seconds);
+  const [d, h, m, sec] = [Math.floor(whole / 86_400), Math.floor(whole / 3600) % 24, Math.floor(whole / 60) % 60, whole % 60];
+  if (d !== 0) return `${d}d ${h}h ${m}m ${sec}s`;
+  if (h !== 0) return `${h}h ${m}m ${sec}s`;
+  if (m !== 0) return `${m}m ${sec}s`;
+  return `${whole}s`;
+}
+
 /** Minutes of an alert's `for`. */
 function forMinutes(rule: AlertRule): number {
   return rule.for === undefined ? 0 : durationToSeconds(rule.for) / 60;
@@ -355,54 +365,105 @@ function collectCases(o: ResolvedObservability, withAnnotations: boolean): TestB
     ]);
   }
 
-  // Backups -------------------------------------------------------------------------------------
+  // Recovery targets ------------------------------------------------------------------------------
   if (o.backup !== undefined) {
-    const { cronJobName, maxAgeSeconds } = o.backup;
+    const { cronJobName, rpoSeconds, restoreCheck } = o.backup;
     const ksm = { job: "kube-state-metrics", instance: "10.0.5.5:8080", namespace: ns };
-    const cronjob = { namespace: ns, cronjob: cronJobName };
-    const tooOld = t.rule("BackupTooOld");
-    const f = forMinutes(tooOld);
-    // Last success 10 minutes short of the limit at t=0: age crosses the limit after minute 10.
-    const lastSuccess = -(maxAgeSeconds - 600);
+    const cronjob = { namespace: ns };
+    const rule = t.rule("BackupOlderThanRpo");
+    const f = forMinutes(rule);
+    const jobSeries = (owner: string, id: number, startedAt: number, complete: boolean): InputSeries[] => [
+      {
+        series: series("kube_job_owner", { ...ksm, job_name: `${owner}-${id}`, owner_kind: "CronJob", owner_name: owner, owner_is_controller: "true" }),
+        values: gauge(1, 30),
+      },
+      { series: series("kube_job_status_start_time", { ...ksm, job_name: `${owner}-${id}` }), values: gauge(startedAt, 30) },
+      { series: series("kube_job_complete", { ...ksm, job_name: `${owner}-${id}`, condition: "true" }), values: gauge(complete ? 1 : 0, 30) },
+      { series: series("kube_job_complete", { ...ksm, job_name: `${owner}-${id}`, condition: "false" }), values: gauge(complete ? 0 : 1, 30) },
+    ];
+    const created = { series: series("kube_cronjob_created", { ...ksm, cronjob: cronJobName }), values: gauge(-10 * rpoSeconds, 30) };
+    const lastSuccess = (at: number): InputSeries => ({ series: series("kube_cronjob_status_last_successful_time", { ...ksm, cronjob: cronJobName }), values: gauge(at, 30) });
+    // The newest successful Job started 10 minutes short of the RPO at t=0: its age crosses the RPO after minute 10.
+    const started = -(rpoSeconds - 600);
     t.add(
-      "BackupTooOld: last success crosses the maximum age at minute 10",
+      "BackupOlderThanRpo: the newest successful backup Job crosses the RPO at minute 10 (newer failed Jobs and another CronJob's Job do not count)",
       [
-        { series: series("kube_cronjob_status_last_successful_time", { ...ksm, cronjob: cronJobName }), values: gauge(lastSuccess, 30) },
-        { series: series("kube_cronjob_created", { ...ksm, cronjob: cronJobName }), values: gauge(-10 * maxAgeSeconds, 30) },
+        ...jobSeries(cronJobName, 1, started - 3600, true),
+        ...jobSeries(cronJobName, 2, started, true),
+        ...jobSeries(cronJobName, 3, started + 300, false),
+        ...jobSeries("other-cron", 1, 0, true),
+        lastSuccess(started + 60),
+        created,
       ],
-      [t.silent("BackupTooOld", 10), t.silent("BackupTooOld", 10 + f), t.fires("BackupTooOld", 10 + f + 2, cronjob)],
+      [
+        t.silent("BackupOlderThanRpo", 10),
+        t.silent("BackupOlderThanRpo", 10 + f),
+        t.fires(
+          "BackupOlderThanRpo",
+          10 + f + 2,
+          cronjob,
+          options.withAnnotations ? annotationsOf(rule, { "{{ $value | humanizeDuration }}": humanizeDuration(rpoSeconds + (f + 2) * 60) }) : undefined,
+        ),
+      ],
     );
     t.add(
-      "BackupTooOld: last success one minute younger than the maximum age",
-      [{ series: series("kube_cronjob_status_last_successful_time", { ...ksm, cronjob: cronJobName }), values: gauge(20 * 60 - (maxAgeSeconds - 60), 30) }],
-      [t.silent("BackupTooOld", 20)],
+      "BackupOlderThanRpo: one failed run, the newest successful backup one minute younger than the RPO",
+      [
+        ...jobSeries(cronJobName, 4, 20 * 60 - (rpoSeconds - 60), true),
+        ...jobSeries(cronJobName, 5, 20 * 60 - 120, false),
+        lastSuccess(20 * 60 - (rpoSeconds - 120)),
+        created,
+      ],
+      [t.silent("BackupOlderThanRpo", 20)],
     );
     t.add(
-      "BackupTooOld: a CronJob that never succeeded since its creation",
-      [{ series: series("kube_cronjob_created", { ...ksm, cronjob: cronJobName }), values: gauge(lastSuccess, 30) }],
-      [t.silent("BackupTooOld", 10 + f), t.fires("BackupTooOld", 10 + f + 2, cronjob)],
+      "BackupOlderThanRpo: no Job left in the history, the CronJob's last success crosses the RPO at minute 10",
+      [lastSuccess(started), created],
+      [t.silent("BackupOlderThanRpo", 10 + f), t.fires("BackupOlderThanRpo", 10 + f + 2, cronjob)],
+    );
+    t.add(
+      "BackupOlderThanRpo: a CronJob that never succeeded since its creation",
+      [{ series: series("kube_cronjob_created", { ...ksm, cronjob: cronJobName }), values: gauge(started, 30) }],
+      [t.silent("BackupOlderThanRpo", 10 + f), t.fires("BackupOlderThanRpo", 10 + f + 2, cronjob)],
     );
 
-    const ff = forMinutes(t.rule("BackupJobFailed"));
-    const jobOf = (owner: string, id: number) => ({ ...ksm, job_name: `${owner}-${id}` });
-    const owner = (owner: string, id: number): InputSeries => ({
-      series: series("kube_job_owner", { ...jobOf(owner, id), owner_kind: "CronJob", owner_name: owner, owner_is_controller: "true" }),
-      values: gauge(1, 20),
-    });
-    const failed = (owner: string, id: number, condition: "true" | "false", value: number): InputSeries => ({
-      series: series("kube_job_failed", { ...jobOf(owner, id), condition }),
-      values: gauge(value, 20),
-    });
-    t.add(
-      "BackupJobFailed: a backup Job failed (and a Job of another CronJob too)",
-      [owner(cronJobName, 29_000_000), failed(cronJobName, 29_000_000, "true", 1), owner("other-cron", 1), failed("other-cron", 1, "true", 1)],
-      [t.silent("BackupJobFailed", Math.max(ff - 1, 0)), t.fires("BackupJobFailed", ff + 1, { namespace: ns, owner_name: cronJobName })],
-    );
-    t.add(
-      "BackupJobFailed: backup Jobs without the Failed condition",
-      [owner(cronJobName, 29_000_001), failed(cronJobName, 29_000_001, "true", 0), failed(cronJobName, 29_000_001, "false", 1)],
-      [t.silent("BackupJobFailed", 15)],
-    );
+    if (restoreCheck !== undefined) {
+      const drill = t.rule("RestoreDrillFailed");
+      const rtoMinutes = restoreCheck.rtoSeconds / 60;
+      const end = Math.ceil(rtoMinutes) + 10;
+      const drillCronJob = { namespace: ns, cronjob: restoreCheck.cronJobName };
+      const scheduled = { series: series("kube_cronjob_status_last_schedule_time", { ...ksm, cronjob: restoreCheck.cronJobName }), values: gauge(0, end) };
+      const succeeded = (values: string): InputSeries => ({
+        series: series("kube_cronjob_status_last_successful_time", { ...ksm, cronjob: restoreCheck.cronJobName }),
+        values,
+      });
+      const weekAgo = -7 * 86_400;
+      t.add(
+        "RestoreDrillFailed: the drill scheduled at minute 0 has not succeeded at the RTO (failed or still running)",
+        [scheduled, succeeded(gauge(weekAgo, end))],
+        [
+          t.silent("RestoreDrillFailed", Math.floor(rtoMinutes)),
+          t.fires(
+            "RestoreDrillFailed",
+            Math.floor(rtoMinutes) + 1,
+            drillCronJob,
+            options.withAnnotations
+              ? annotationsOf(drill, { "{{ $value | humanizeDuration }}": humanizeDuration((Math.floor(rtoMinutes) + 1) * 60) })
+              : undefined,
+          ),
+        ],
+      );
+      t.add(
+        "RestoreDrillFailed: the drill succeeds within the RTO",
+        [scheduled, succeeded(`${weekAgo}x${Math.max(0, Math.floor(rtoMinutes) - 2)} ${(Math.floor(rtoMinutes) - 1) * 60}x${end}`)],
+        [t.silent("RestoreDrillFailed", Math.floor(rtoMinutes) + 1), t.silent("RestoreDrillFailed", end)],
+      );
+      t.add(
+        "RestoreDrillFailed: a drill CronJob that never succeeded",
+        [scheduled],
+        [t.silent("RestoreDrillFailed", Math.floor(rtoMinutes)), t.fires("RestoreDrillFailed", Math.floor(rtoMinutes) + 1, drillCronJob)],
+      );
+    }
   }
 
   // SLO burn rates ------------------------------------------------------------------------------

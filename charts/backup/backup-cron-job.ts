@@ -13,13 +13,16 @@ import {
   storageProblems,
 } from "./backup-settings.js";
 import type { BackupDatabase, BackupStorage, SecretKeyRef } from "./backup-settings.js";
-import { parseCronSchedule } from "../../config/cron-schedule.js";
+import { longestIntervalMinutes, parseCronSchedule } from "../../config/cron-schedule.js";
+import { secondsToDuration } from "../../config/duration.js";
 import { COMMON_DEFAULTS } from "../../config/environment-defaults.js";
+import { BACKUP_METHODS, defaultBackupSchedule, durationMinutes } from "../../config/recovery-targets.js";
+import type { BackupMethod } from "../../config/recovery-targets.js";
 import { cpuMillicores, memoryBytes } from "../../config/quantities.js";
 import type { CronSchedule } from "../../config/cron-schedule.js";
 import type { BackupJobProps } from "./backup-job-props.js";
 import { createHardenedCronJob, JOB_USER_ID } from "./hardened-cron-job.js";
-import { int32Problem } from "../../config/validators.js";
+import { backupScheduleRpoProblem, int32Problem, MINIMUM_RPO_MINUTES, recoveryTargetProblem } from "../../config/validators.js";
 
 /** Props of {@link BackupCronJob}. */
 export interface BackupCronJobProps extends BackupJobProps {
@@ -32,6 +35,22 @@ export interface BackupCronJobProps extends BackupJobProps {
 
   /** The database to dump. */
   readonly database: BackupDatabase;
+
+  /**
+   * Recovery point objective: the most data, in time, a restore may lose. The default `schedule` follows
+   * from it, a hand-set one must meet it (twice its longest interval at most the RPO, room for one failed
+   * run), and the restore check's maximum backup age is it. Whole minutes, at least 2.
+   * @default Duration.hours(1) - the seed's "RPO < 1h"
+   */
+  readonly rpo?: Duration;
+
+  /**
+   * How the RPO is met. `"dump"`: this job, on a schedule derived from `rpo`. `"wal"`: WAL archiving on the
+   * database server (outside this construct, docs/disaster-recovery.md); this job then runs daily as the
+   * portable copy and its schedule is not checked against `rpo`.
+   * @default "dump"
+   */
+  readonly method?: BackupMethod;
 
   /** The bucket to upload to, and the encryption to ask for. */
   readonly storage: BackupStorage;
@@ -78,10 +97,15 @@ function cpu(quantity: string): kplus.Cpu {
   return millis % 1000 === 0 ? kplus.Cpu.units(millis / 1000) : kplus.Cpu.millis(millis);
 }
 
+const DEFAULT_RPO_MINUTES = durationMinutes(COMMON_DEFAULTS.backup.rpo);
+
 /** The defaults of {@link BackupCronJobProps}, built from config/environment-defaults.ts (their one home). */
 export const BACKUP_CRON_JOB_DEFAULTS = {
   name: COMMON_DEFAULTS.backup.cronJobName,
-  schedule: COMMON_DEFAULTS.backup.schedule,
+  rpo: Duration.minutes(DEFAULT_RPO_MINUTES),
+  method: COMMON_DEFAULTS.backup.method,
+  /** The schedule derived from the default RPO and method (`*\/30 * * * *`). */
+  schedule: defaultBackupSchedule(COMMON_DEFAULTS.backup.method, DEFAULT_RPO_MINUTES),
   timeZone: COMMON_DEFAULTS.backup.timeZone,
   startingDeadline: Duration.seconds(COMMON_DEFAULTS.backup.startingDeadlineSeconds),
   activeDeadline: Duration.seconds(COMMON_DEFAULTS.backup.activeDeadlineSeconds),
@@ -163,6 +187,24 @@ export function backupLabels(
   return Object.fromEntries(Object.entries(labels).sort(([a], [b]) => a.localeCompare(b)));
 }
 
+/** Why a recovery target prop (`rpo`, `rto`) is not whole minutes of at least `minimumMinutes`, or undefined. */
+export function durationProblem(prop: string, value: Duration | undefined, minimumMinutes: number): string | undefined {
+  if (value === undefined) return undefined;
+  const seconds = value.toSeconds({ integral: false });
+  const reason =
+    Number.isInteger(seconds) && seconds > 0 ? recoveryTargetProblem(secondsToDuration(seconds), minimumMinutes) : `must be a positive whole number of minutes, not ${seconds} s`;
+  return reason === undefined ? undefined : `${prop} ${reason}`;
+}
+
+function rpoMinutes(props: Pick<BackupCronJobProps, "rpo">): number {
+  return (props.rpo ?? BACKUP_CRON_JOB_DEFAULTS.rpo).toSeconds() / 60;
+}
+
+/** The backup's schedule: the given one, or the one derived from its RPO and method. */
+function backupSchedule(props: Pick<BackupCronJobProps, "rpo" | "method" | "schedule">): string {
+  return props.schedule ?? defaultBackupSchedule(props.method ?? BACKUP_CRON_JOB_DEFAULTS.method, rpoMinutes(props));
+}
+
 /** Problems with {@link BackupCronJobProps}; each names the prop and says what to change. */
 export function backupCronJobProblems(props: BackupCronJobProps): string[] {
   const problems: string[] = [];
@@ -180,7 +222,15 @@ export function backupCronJobProblems(props: BackupCronJobProps): string[] {
   if (roleArn !== undefined) problems.push(roleArn);
   problems.push(...databaseProblems(props.database), ...storageProblems(props.storage));
   problems.push(...optionalSecretProblems("encryptionKeySecret", props.encryptionKeySecret));
-  problems.push(...jobControlProblems(props, BACKUP_CRON_JOB_DEFAULTS));
+  problems.push(...jobControlProblems(props, { name: BACKUP_CRON_JOB_DEFAULTS.name, schedule: backupSchedule(props) }));
+  const method = props.method ?? BACKUP_CRON_JOB_DEFAULTS.method;
+  if (!(BACKUP_METHODS as readonly string[]).includes(method)) problems.push(`method "${String(method)}" must be one of ${BACKUP_METHODS.join(", ")}`);
+  const rpo = durationProblem("rpo", props.rpo, MINIMUM_RPO_MINUTES);
+  if (rpo !== undefined) problems.push(rpo);
+  else if (props.schedule !== undefined && method === "dump") {
+    const reason = backupScheduleRpoProblem(props.schedule, rpoMinutes(props));
+    if (reason !== undefined) problems.push(`schedule ${reason}; or leave schedule out to derive it from rpo`);
+  }
   if (props.runAsUser !== undefined) {
     const reason = int32Problem(props.runAsUser, 1);
     if (reason !== undefined) problems.push(`runAsUser ${reason}`);
@@ -189,10 +239,11 @@ export function backupCronJobProblems(props: BackupCronJobProps): string[] {
 }
 
 /**
- * The daily database backup of seed section 8, as a Kubernetes CronJob: backup.sh dumps the
- * database with pg_dump, checks the dump with pg_restore --list, optionally encrypts it, and
- * uploads it to the backup bucket with server-side encryption. Retention is the bucket's
- * lifecycle rules, not the job's.
+ * The database backup of seed section 8, as a Kubernetes CronJob on a schedule that meets the RPO
+ * (every 30 minutes for the 1-hour default): backup.sh dumps the database with pg_dump, checks the
+ * dump with pg_restore --list and a full read, optionally encrypts it, uploads it to the backup
+ * bucket under `frequent/` with server-side encryption, and copies the first backup of each UTC day
+ * under `daily/`. Retention is the bucket's lifecycle rules, not the job's.
  *
  * Creates a ServiceAccount (IRSA), a ConfigMap with the script and the CronJob, all with
  * fixed names. Runs as UID 10001 (by default) with a read-only root file system, no capabilities, no
@@ -208,6 +259,12 @@ export class BackupCronJob extends Construct {
   readonly scripts: kplus.ConfigMap;
   /** The parsed schedule. */
   readonly schedule: CronSchedule;
+  /** Longest interval between two scheduled runs. */
+  readonly scheduleInterval: Duration;
+  /** Recovery point objective; the restore check's default maximum backup age. */
+  readonly rpo: Duration;
+  /** How the RPO is met. */
+  readonly method: BackupMethod;
   /** IANA time zone of the schedule. */
   readonly timeZone: string;
   /** How late a missed run may start. */
@@ -236,7 +293,10 @@ export class BackupCronJob extends Construct {
 
     const name = props.name ?? BACKUP_CRON_JOB_DEFAULTS.name;
     const labels = backupLabels(name, "backup", props.labels);
-    this.schedule = parseCronSchedule(props.schedule ?? BACKUP_CRON_JOB_DEFAULTS.schedule);
+    this.rpo = props.rpo ?? BACKUP_CRON_JOB_DEFAULTS.rpo;
+    this.method = props.method ?? BACKUP_CRON_JOB_DEFAULTS.method;
+    this.schedule = parseCronSchedule(backupSchedule(props));
+    this.scheduleInterval = Duration.minutes(longestIntervalMinutes(this.schedule));
     this.timeZone = props.timeZone ?? BACKUP_CRON_JOB_DEFAULTS.timeZone;
     this.startingDeadline = props.startingDeadline ?? BACKUP_CRON_JOB_DEFAULTS.startingDeadline;
     this.activeDeadline = props.activeDeadline ?? BACKUP_CRON_JOB_DEFAULTS.activeDeadline;

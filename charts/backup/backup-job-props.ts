@@ -15,8 +15,10 @@ export interface BackupJobProps {
   readonly name?: string;
 
   /**
-   * When to run, as a five-field cron expression or a macro such as `@daily`.
-   * @default - the backup daily at 02:00 ("0 2 * * *"), the restore check on Sundays at 04:00 ("0 4 * * 0"), in `timeZone`
+   * When to run, as a five-field cron expression or a macro such as `@daily`. For the backup, it must meet
+   * the RPO with room for one failed run (twice its longest interval at most the RPO).
+   * @default - the backup: derived from its `rpo` (every 30 minutes for the 1-hour default, "*\/30 * * * *"),
+   * or daily at 02:00 with `method: "wal"`; the restore check on Sundays at 04:00 ("0 4 * * 0"); in `timeZone`
    */
   readonly schedule?: string;
 
@@ -34,7 +36,8 @@ export interface BackupJobProps {
 
   /**
    * How long a run may take before Kubernetes kills it.
-   * @default - 2 hours for the backup; 1 hour for the restore check (3 hours with a full restore)
+   * @default - 2 hours for the backup; for the restore check, its `rto` with a full restore (a drill slower
+   * than the RTO fails), 1 hour without
    */
   readonly activeDeadline?: Duration;
 

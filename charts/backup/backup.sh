@@ -7,13 +7,18 @@
 #
 # Environment (defaults and details in charts/backup/README.md):
 #   PGHOST PGPORT PGDATABASE PGUSER PGPASSWORD PGSSLMODE   libpq connection (PGDATABASE required)
-#   BACKUP_BUCKET (required) BACKUP_PREFIX (backups)        destination s3://BUCKET/PREFIX/YYYY/MM/DD/
+#   BACKUP_BUCKET (required) BACKUP_PREFIX (backups)        destination s3://BUCKET/PREFIX/frequent/YYYY/MM/DD/
+#                                                            (the first backup of each UTC day also under PREFIX/daily/)
 #   AWS_REGION AWS_ENDPOINT_URL                              S3 endpoint (AWS_ENDPOINT_URL optional)
 #   BACKUP_SSE (aws:kms | AES256) BACKUP_KMS_KEY_ID          server-side encryption requested on upload
 #   BACKUP_ENCRYPTION_KEY                                    optional client-side AES-256 passphrase
 #
 # Steps, one JSON log line each on stdout:
 #   preflight -> snapshot -> dump -> verify (pg_restore --list) -> encrypt (optional) -> upload -> confirm
+#   -> daily (server-side copy of the first backup of the UTC day to PREFIX/daily/, confirmed like the upload)
+#
+# Retention (the bucket's lifecycle rules, infra/backup/backup-lifecycle.ts): every backup is kept for a short
+# window under frequent/, one a day for the retention period under daily/. The job itself deletes nothing.
 #
 # Why a partial upload is never presented as a backup: the dump is complete and verified locally before
 # the upload starts, and the object is written with its final key in one S3 PutObject (small files) or
@@ -98,8 +103,10 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/backup.XXXXXX")
 TS=$(date -u +%Y%m%d_%H%M%S)
 DAY_PATH=$(date -u -d "${TS:0:8}" +%Y/%m/%d)
 BASE="db_backup_${TS}"
-FINAL_KEY="${BACKUP_PREFIX}/${DAY_PATH}/${BASE}.dump"
-MANIFEST_KEY="${BACKUP_PREFIX}/${DAY_PATH}/${BASE}.manifest.tsv"
+# Key layout (config/recovery-targets.ts BACKUP_KEY_LAYOUT): frequent/ for every run, daily/ for one a day.
+FINAL_KEY="${BACKUP_PREFIX}/frequent/${DAY_PATH}/${BASE}.dump"
+MANIFEST_KEY="${BACKUP_PREFIX}/frequent/${DAY_PATH}/${BASE}.manifest.tsv"
+DAILY_DIR="${BACKUP_PREFIX}/daily/${DAY_PATH}/"
 if [[ $ENCRYPT == true ]]; then
   FINAL_KEY+=".enc"
   MANIFEST_KEY+=".enc"
@@ -238,6 +245,36 @@ read -r REMOTE_SIZE REMOTE_SSE REMOTE_SHA <<<"$HEAD"
   die "S3 did not confirm the requested server-side encryption" requested "$BACKUP_SSE" reported "$REMOTE_SSE"
 UPLOAD_CONFIRMED=true
 log info "upload confirmed by S3: size, sha256 metadata and server-side encryption match" sse "$REMOTE_SSE"
+
+# ---------------------------------------------------------------- daily
+# The first backup of each UTC day is also kept under daily/, which the lifecycle keeps for the whole
+# retention period (frequent/ only for a short window). Copied server-side (no second upload), with the
+# same metadata and encryption, then confirmed. A failed copy fails the run: the backup itself is safe
+# under frequent/, and the next run of the day copies again.
+STEP=daily
+DAILY=$(aws_cli s3api list-objects-v2 --bucket "$BACKUP_BUCKET" --prefix "$DAILY_DIR" \
+  --query 'Contents[].Key' --output text 2>"$WORK/stderr") ||
+  die "backup uploaded, but listing the daily backups failed; the next run retries the daily copy" prefix "$DAILY_DIR" detail "$(err_tail)"
+if tr '\t' '\n' <<<"$DAILY" | grep -q -E '/db_backup_[0-9]{8}_[0-9]{6}\.dump(\.enc)?$'; then
+  log info "today already has a daily backup; this one is kept for the short window only" daily_prefix "$DAILY_DIR"
+else
+  DAILY_KEY="${DAILY_DIR}${FINAL_KEY##*/}"
+  DAILY_MANIFEST_KEY="${DAILY_DIR}${MANIFEST_KEY##*/}"
+  # REPLACE with the same metadata: a multipart (large) copy would not carry the source's metadata over.
+  aws_cli s3 cp "s3://${BACKUP_BUCKET}/${MANIFEST_KEY}" "s3://${BACKUP_BUCKET}/${DAILY_MANIFEST_KEY}" --only-show-errors --no-progress \
+    "${SSE_ARGS[@]}" --metadata-directive REPLACE --content-type text/tab-separated-values 2>"$WORK/stderr" >&2 ||
+    die "backup uploaded, but copying its manifest to the daily backups failed; the next run retries" key "$DAILY_MANIFEST_KEY" detail "$(err_tail)"
+  aws_cli s3 cp "s3://${BACKUP_BUCKET}/${FINAL_KEY}" "s3://${BACKUP_BUCKET}/${DAILY_KEY}" --only-show-errors --no-progress \
+    "${SSE_ARGS[@]}" --metadata "$META" --metadata-directive REPLACE --content-type application/octet-stream 2>"$WORK/stderr" >&2 ||
+    die "backup uploaded, but copying it to the daily backups failed; the next run retries" key "$DAILY_KEY" detail "$(err_tail)"
+  HEAD=$(aws_cli s3api head-object --bucket "$BACKUP_BUCKET" --key "$DAILY_KEY" \
+    --query '[ContentLength, ServerSideEncryption, Metadata.sha256]' --output text 2>"$WORK/stderr") ||
+    die "daily copy not found after copying" key "$DAILY_KEY" detail "$(err_tail)"
+  read -r DAILY_SIZE DAILY_SSE DAILY_SHA <<<"$HEAD"
+  [[ $DAILY_SIZE == "$SIZE" && $DAILY_SHA == "$SHA256" && $DAILY_SSE == "$BACKUP_SSE" ]] ||
+    die "the daily copy differs from the backup (size, sha256 metadata or encryption)" key "$DAILY_KEY" bytes "$DAILY_SIZE" sse "$DAILY_SSE"
+  log info "first backup of the day: copied to the daily backups and confirmed" key "$DAILY_KEY"
+fi
 STEP=finish
 log info "backup complete" key "$FINAL_KEY" bytes "$SIZE" sha256 "$SHA256" sse "$REMOTE_SSE" \
   client_encryption "$ENCRYPT" duration_s "$(($(date +%s) - STARTED))"

@@ -18,5 +18,6 @@ export type { RestoreCheckCronJobProps, RestoreMaxAgeInput } from "./restore-che
 export { BackupServerSideEncryption, DEFAULT_BACKUP_PREFIX, imageProblem, readBundledScript } from "./backup-settings.js";
 export type { BackupDatabase, BackupStorage, PgSslMode, SecretKeyRef } from "./backup-settings.js";
 export { longestIntervalMinutes, parseCronSchedule } from "../../config/cron-schedule.js";
+export type { BackupMethod } from "../../config/recovery-targets.js";
 export type { CronSchedule } from "../../config/cron-schedule.js";
 export { JOB_USER_ID, SCRATCH_MOUNT_PATH, SCRIPTS_MOUNT_PATH } from "./hardened-cron-job.js";

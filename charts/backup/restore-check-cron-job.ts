@@ -4,6 +4,7 @@ import { Construct } from "constructs";
 import {
   BACKUP_CRON_JOB_DEFAULTS,
   backupLabels,
+  durationProblem,
   jobControlProblems,
   secretEnv,
   storageEnv,
@@ -15,6 +16,8 @@ import type { CronSchedule } from "../../config/cron-schedule.js";
 import type { BackupJobProps } from "./backup-job-props.js";
 import { createHardenedCronJob } from "./hardened-cron-job.js";
 import { COMMON_DEFAULTS } from "../../config/environment-defaults.js";
+import { durationMinutes } from "../../config/recovery-targets.js";
+import { MINIMUM_RTO_MINUTES } from "../../config/validators.js";
 
 /** Props of {@link RestoreCheckCronJob}. */
 export interface RestoreCheckCronJobProps extends BackupJobProps {
@@ -25,20 +28,29 @@ export interface RestoreCheckCronJobProps extends BackupJobProps {
   readonly backup: BackupCronJob;
 
   /**
-   * Age above which the newest backup fails the check (`RESTORE_MAX_AGE_HOURS`), in whole hours.
-   * @default - derived from the backup: the longest interval between two backup runs, plus
-   * the backup's startingDeadline and activeDeadline, rounded up to the hour, plus one hour
-   * when the backup's time zone has daylight saving time (27 for the daily default)
+   * Age above which the newest backup fails the check (`RESTORE_MAX_AGE_SECONDS`), whole seconds, at least a minute.
+   * @default - the backup's RPO (`backup.rpo`, 1 hour by default); with the backup's `method: "wal"`, derived
+   * from its daily schedule: the longest interval between two backup runs plus the backup's startingDeadline
+   * and activeDeadline, rounded up to the hour, plus one hour when its time zone has daylight saving time
    */
   readonly maxBackupAge?: Duration;
 
   /**
-   * Also restore the dump into a scratch database and compare row counts with the backup's
-   * manifest (`RESTORE_FULL`). Connects with the backup's database settings; the role needs
-   * CREATEDB, and the server needs room for a second copy of the database.
-   * @default false - only pg_restore --list on the downloaded archive
+   * Restore the dump in full into a scratch database and compare every table's row count with the
+   * backup's manifest (`RESTORE_FULL`): the drill that measures the time to restore. Connects with the
+   * backup's database settings; the role needs CREATEDB, and the server room for a second copy of the
+   * database. `false`: only pg_restore --list and a full read of the downloaded archive.
+   * @default true
    */
   readonly fullRestore?: boolean;
+
+  /**
+   * Recovery time objective: with `fullRestore`, the drill fails when it takes longer
+   * (`RESTORE_RTO_SECONDS`, measured by the script), and the Job's `activeDeadline` defaults to it, so a
+   * drill that hangs is stopped at the RTO. Whole minutes, at least 1.
+   * @default Duration.minutes(15) - the seed's "RTO < 15min"
+   */
+  readonly rto?: Duration;
 
   /**
    * Scratch database of the full restore (`RESTORE_TARGET_DB`); dropped and recreated by each check.
@@ -60,7 +72,8 @@ export const RESTORE_CHECK_DEFAULTS = {
   schedule: COMMON_DEFAULTS.backup.restoreCheckSchedule,
   startingDeadline: Duration.seconds(COMMON_DEFAULTS.restoreCheck.startingDeadlineSeconds),
   activeDeadline: Duration.seconds(COMMON_DEFAULTS.restoreCheck.activeDeadlineSeconds),
-  fullRestoreActiveDeadline: Duration.seconds(COMMON_DEFAULTS.restoreCheck.fullRestoreActiveDeadlineSeconds),
+  fullRestore: COMMON_DEFAULTS.restoreCheck.fullRestore,
+  rto: Duration.minutes(durationMinutes(COMMON_DEFAULTS.backup.rto)),
   backoffLimit: COMMON_DEFAULTS.restoreCheck.backoffLimit,
   successfulJobsRetained: COMMON_DEFAULTS.restoreCheck.successfulJobsRetained,
   failedJobsRetained: COMMON_DEFAULTS.restoreCheck.failedJobsRetained,
@@ -106,11 +119,15 @@ export function restoreCheckCronJobProblems(props: RestoreCheckCronJobProps): st
     if (image !== undefined) problems.push(image);
   }
   if (props.maxBackupAge !== undefined) {
-    const hours = props.maxBackupAge.toHours({ integral: false });
-    if (!Number.isInteger(hours) || hours < 1) {
-      problems.push(`maxBackupAge must be a whole number of hours, at least 1 (restore-check.sh reads hours), not ${hours}`);
+    const seconds = props.maxBackupAge.toSeconds({ integral: false });
+    if (!Number.isInteger(seconds) || seconds < 60) {
+      problems.push(`maxBackupAge must be a whole number of seconds, at least 1 minute, not ${seconds} s`);
     }
   }
+  const fullRestore = props.fullRestore ?? RESTORE_CHECK_DEFAULTS.fullRestore;
+  const rto = durationProblem("rto", props.rto, MINIMUM_RTO_MINUTES);
+  if (rto !== undefined) problems.push(rto);
+  if (props.rto !== undefined && !fullRestore) problems.push("rto only applies with fullRestore: only a full restore measures the time to restore");
   const target = props.restoreTargetDatabase;
   if (target !== undefined) {
     if (!/^[a-z_][a-z0-9_]{0,62}$/.test(target)) {
@@ -118,26 +135,31 @@ export function restoreCheckCronJobProblems(props: RestoreCheckCronJobProps): st
     } else if (target === props.backup.database.name) {
       problems.push(`restoreTargetDatabase must not be the backed-up database "${target}": the check drops and recreates it`);
     }
-    if (props.fullRestore !== true) problems.push("restoreTargetDatabase only applies with fullRestore: true; remove it or set fullRestore");
+    if (!fullRestore) problems.push("restoreTargetDatabase only applies with fullRestore: true; remove it or set fullRestore");
   }
   problems.push(...jobControlProblems(props, RESTORE_CHECK_DEFAULTS));
   return problems;
 }
 
 /**
- * The weekly proof that the newest backup restores: restore-check.sh finds the newest backup
- * of a {@link BackupCronJob}, fails if it is older than the backup schedule allows, checks
- * its sha256, decrypts it if needed and reads it with pg_restore --list (optionally restores
- * it into a scratch database). Same hardening as the backup; runs as the backup's
- * ServiceAccount and needs no database credentials unless `fullRestore` is set.
+ * The weekly restore drill that proves the recovery targets: restore-check.sh finds the newest backup
+ * of a {@link BackupCronJob}, fails if it is older than the RPO, checks its sha256, decrypts it if
+ * needed, reads it with pg_restore, restores it in full into a scratch database and compares every
+ * table's row count with the backup's manifest, then measures the time it took and fails when that
+ * exceeds the RTO (the Job is also stopped at the RTO). Same hardening as the backup; runs as the
+ * backup's ServiceAccount. With `fullRestore: false`, a quick check that needs no database credentials.
  */
 export class RestoreCheckCronJob extends Construct {
   /** The CronJob. */
   readonly cronJob: kplus.CronJob;
   /** The ConfigMap holding restore-check.sh. */
   readonly scripts: kplus.ConfigMap;
-  /** `RESTORE_MAX_AGE_HOURS`. */
-  readonly maxBackupAgeHours: number;
+  /** Age above which the newest backup fails the check (`RESTORE_MAX_AGE_SECONDS`). */
+  readonly maxBackupAge: Duration;
+  /** Whether the check restores in full (the drill). */
+  readonly fullRestore: boolean;
+  /** Recovery time objective the full restore must meet (`RESTORE_RTO_SECONDS`); undefined without a full restore. */
+  readonly rto: Duration | undefined;
 
   constructor(scope: Construct, id: string, props: RestoreCheckCronJobProps) {
     super(scope, id);
@@ -147,15 +169,21 @@ export class RestoreCheckCronJob extends Construct {
     const backup = props.backup;
     const name = props.name ?? RESTORE_CHECK_DEFAULTS.name;
     const labels = backupLabels(name, "restore-check", props.labels);
-    const fullRestore = props.fullRestore ?? false;
-    this.maxBackupAgeHours =
-      props.maxBackupAge?.toHours() ??
-      restoreMaxAgeHours({
-        backupSchedule: backup.schedule,
-        backupTimeZone: backup.timeZone,
-        backupStartingDeadline: backup.startingDeadline,
-        backupActiveDeadline: backup.activeDeadline,
-      });
+    const fullRestore = props.fullRestore ?? RESTORE_CHECK_DEFAULTS.fullRestore;
+    this.fullRestore = fullRestore;
+    this.rto = fullRestore ? (props.rto ?? RESTORE_CHECK_DEFAULTS.rto) : undefined;
+    this.maxBackupAge =
+      props.maxBackupAge ??
+      (backup.method === "dump"
+        ? backup.rpo
+        : Duration.hours(
+            restoreMaxAgeHours({
+              backupSchedule: backup.schedule,
+              backupTimeZone: backup.timeZone,
+              backupStartingDeadline: backup.startingDeadline,
+              backupActiveDeadline: backup.activeDeadline,
+            }),
+          ));
 
     this.scripts = new kplus.ConfigMap(this, "scripts", {
       metadata: { name: `${name}-scripts`, namespace: backup.namespace, labels },
@@ -164,7 +192,7 @@ export class RestoreCheckCronJob extends Construct {
 
     const env: (readonly [string, kplus.EnvValue])[] = [
       ...storageEnv(backup.storage, false),
-      ["RESTORE_MAX_AGE_HOURS", kplus.EnvValue.fromValue(String(this.maxBackupAgeHours))],
+      ["RESTORE_MAX_AGE_SECONDS", kplus.EnvValue.fromValue(String(this.maxBackupAge.toSeconds()))],
       ["RESTORE_FULL", kplus.EnvValue.fromValue(String(fullRestore))],
     ];
     if (backup.encryptionKeySecret !== undefined) {
@@ -174,6 +202,7 @@ export class RestoreCheckCronJob extends Construct {
       const db = backup.database;
       env.push(
         ["RESTORE_TARGET_DB", kplus.EnvValue.fromValue(props.restoreTargetDatabase ?? RESTORE_CHECK_DEFAULTS.restoreTargetDatabase)],
+        ["RESTORE_RTO_SECONDS", kplus.EnvValue.fromValue(String((this.rto ?? RESTORE_CHECK_DEFAULTS.rto).toSeconds()))],
         ["PGHOST", kplus.EnvValue.fromValue(db.host)],
         ["PGPORT", kplus.EnvValue.fromValue(String(db.port ?? BACKUP_CRON_JOB_DEFAULTS.port))],
         ["PGDATABASE", kplus.EnvValue.fromValue(db.name)],
@@ -204,9 +233,7 @@ export class RestoreCheckCronJob extends Construct {
       runAsUser: props.runAsUser ?? backup.runAsUser,
       scratchSpace,
       startingDeadline: props.startingDeadline ?? RESTORE_CHECK_DEFAULTS.startingDeadline,
-      activeDeadline:
-        props.activeDeadline ??
-        (fullRestore ? RESTORE_CHECK_DEFAULTS.fullRestoreActiveDeadline : RESTORE_CHECK_DEFAULTS.activeDeadline),
+      activeDeadline: props.activeDeadline ?? this.rto ?? RESTORE_CHECK_DEFAULTS.activeDeadline,
       backoffLimit: props.backoffLimit ?? RESTORE_CHECK_DEFAULTS.backoffLimit,
       successfulJobsRetained: props.successfulJobsRetained ?? RESTORE_CHECK_DEFAULTS.successfulJobsRetained,
       failedJobsRetained: props.failedJobsRetained ?? RESTORE_CHECK_DEFAULTS.failedJobsRetained,

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # charts/backup/restore-check.sh - proves the newest backup in S3 restores, run by the restore-check
 # CronJob (project issue #8). Exits non-zero, with a clear JSON error line, when the newest backup is
-# missing, older than RESTORE_MAX_AGE_HOURS, corrupted, undecryptable or unreadable by pg_restore.
+# missing, older than the maximum age (the RPO), corrupted, undecryptable or unreadable by pg_restore.
 #
 # Job image requirements: bash >= 4.4, GNU coreutils (date, sha256sum, stat, mktemp, sort, tail),
 # PostgreSQL client tools psql, pg_restore, createdb/dropdb (major version >= the dump's pg_dump), the
@@ -10,13 +10,17 @@
 # Environment (defaults and details in charts/backup/README.md):
 #   BACKUP_BUCKET (required) BACKUP_PREFIX (backups) AWS_REGION AWS_ENDPOINT_URL
 #   BACKUP_ENCRYPTION_KEY        required when the newest backup is client-side encrypted (.enc)
-#   RESTORE_MAX_AGE_HOURS (26)   fail when the newest backup is older than this
-#   RESTORE_FULL (false)         true: also pg_restore into RESTORE_TARGET_DB and compare row counts
+#   RESTORE_MAX_AGE_SECONDS      fail when the newest backup is older than this (the RPO); wins over
+#   RESTORE_MAX_AGE_HOURS (26)   the same limit in whole hours (for runs by hand)
+#   RESTORE_FULL (false)         true: also pg_restore into RESTORE_TARGET_DB and compare row counts (the drill)
 #   RESTORE_TARGET_DB (restore_check)  scratch database, dropped and recreated by each full check
+#   RESTORE_RTO_SECONDS          (full check only) fail when the whole drill took longer than this (the RTO)
+#   RESTORE_KEEP (false)         (full check only) true: keep the restored database (a real restore: runbook steps 3-7)
 #   PGHOST PGPORT PGUSER PGPASSWORD PGSSLMODE  (full check only) the server the scratch DB lives on
 #
 # Steps, one JSON log line each on stdout: preflight -> find-newest -> download -> decrypt (if .enc) -> list
-# -> restore and compare (RESTORE_FULL=true only).
+# -> restore and compare (RESTORE_FULL=true only) -> measure (the drill's time against the RTO).
+# Backups are found under PREFIX/frequent/, PREFIX/daily/ and, from before that layout, PREFIX/YYYY/MM/DD/.
 set -euo pipefail
 umask 077
 
@@ -65,10 +69,25 @@ BACKUP_PREFIX=${BACKUP_PREFIX%/}
 RESTORE_MAX_AGE_HOURS=${RESTORE_MAX_AGE_HOURS:-26}
 RESTORE_FULL=${RESTORE_FULL:-false}
 RESTORE_TARGET_DB=${RESTORE_TARGET_DB:-restore_check}
+RESTORE_RTO_SECONDS=${RESTORE_RTO_SECONDS:-}
+RESTORE_KEEP=${RESTORE_KEEP:-false}
 export PGPORT=${PGPORT:-5432}
 export PGCONNECT_TIMEOUT=${PGCONNECT_TIMEOUT:-10}
 [[ $RESTORE_MAX_AGE_HOURS =~ ^[0-9]+$ ]] || die "RESTORE_MAX_AGE_HOURS must be a whole number of hours" value "$RESTORE_MAX_AGE_HOURS"
+if [[ -n ${RESTORE_MAX_AGE_SECONDS:-} ]]; then
+  [[ $RESTORE_MAX_AGE_SECONDS =~ ^[1-9][0-9]*$ ]] || die "RESTORE_MAX_AGE_SECONDS must be a whole number of seconds" value "$RESTORE_MAX_AGE_SECONDS"
+  MAX_AGE_S=$RESTORE_MAX_AGE_SECONDS
+else
+  MAX_AGE_S=$((RESTORE_MAX_AGE_HOURS * 3600))
+fi
+MAX_AGE_H=$(awk -v s="$MAX_AGE_S" 'BEGIN { printf "%g", s / 3600 }')
 [[ $RESTORE_FULL == true || $RESTORE_FULL == false ]] || die "RESTORE_FULL must be true or false" value "$RESTORE_FULL"
+[[ $RESTORE_KEEP == true || $RESTORE_KEEP == false ]] || die "RESTORE_KEEP must be true or false" value "$RESTORE_KEEP"
+[[ $RESTORE_KEEP == false || $RESTORE_FULL == true ]] || die "RESTORE_KEEP needs RESTORE_FULL=true: only a full restore creates a database to keep"
+if [[ -n $RESTORE_RTO_SECONDS ]]; then
+  [[ $RESTORE_RTO_SECONDS =~ ^[1-9][0-9]*$ ]] || die "RESTORE_RTO_SECONDS must be a whole number of seconds" value "$RESTORE_RTO_SECONDS"
+  [[ $RESTORE_FULL == true ]] || die "RESTORE_RTO_SECONDS needs RESTORE_FULL=true: only a full restore measures the time to restore"
+fi
 for tool in aws pg_restore sha256sum; do
   command -v "$tool" >/dev/null || die "required tool not found in the image" tool "$tool"
 done
@@ -78,8 +97,8 @@ if [[ $RESTORE_FULL == true ]]; then
     die "RESTORE_TARGET_DB must not be PGDATABASE: the scratch database is dropped and recreated" value "$RESTORE_TARGET_DB"
 fi
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/restore-check.XXXXXX")
-log info "restore check starting" bucket "$BACKUP_BUCKET" prefix "$BACKUP_PREFIX" max_age_hours "$RESTORE_MAX_AGE_HOURS" \
-  full "$RESTORE_FULL" endpoint "${AWS_ENDPOINT_URL:-aws default}"
+log info "restore check starting" bucket "$BACKUP_BUCKET" prefix "$BACKUP_PREFIX" max_age_seconds "$MAX_AGE_S" \
+  full "$RESTORE_FULL" rto_seconds "${RESTORE_RTO_SECONDS:-none}" endpoint "${AWS_ENDPOINT_URL:-aws default}"
 
 # ---------------------------------------------------------------- find
 STEP=find-newest
@@ -89,11 +108,12 @@ KEYS=$(aws_cli s3api list-objects-v2 --bucket "$BACKUP_BUCKET" --prefix "${BACKU
 NEWEST="" NEWEST_TS="" COUNT=0
 while IFS= read -r key; do
   rel=${key#"${BACKUP_PREFIX}"/}
-  # Only complete objects named by backup.sh count; names sort by their UTC timestamp.
-  if [[ $rel =~ ^[0-9]{4}/[0-9]{2}/[0-9]{2}/db_backup_([0-9]{8}_[0-9]{6})\.dump(\.enc)?$ ]]; then
+  # Only complete objects named by backup.sh count (frequent/, daily/ or the older layout without either);
+  # names sort by their UTC timestamp.
+  if [[ $rel =~ ^((frequent|daily)/)?[0-9]{4}/[0-9]{2}/[0-9]{2}/db_backup_([0-9]{8}_[0-9]{6})\.dump(\.enc)?$ ]]; then
     COUNT=$((COUNT + 1))
-    if [[ -z $NEWEST_TS || ${BASH_REMATCH[1]} > $NEWEST_TS ]]; then
-      NEWEST_TS=${BASH_REMATCH[1]}
+    if [[ -z $NEWEST_TS || ${BASH_REMATCH[3]} > $NEWEST_TS ]]; then
+      NEWEST_TS=${BASH_REMATCH[3]}
       NEWEST=$key
     fi
   fi
@@ -102,11 +122,11 @@ done < <(tr '\t' '\n' <<<"$KEYS")
 BACKUP_EPOCH=$(date -u -d "${NEWEST_TS:0:4}-${NEWEST_TS:4:2}-${NEWEST_TS:6:2} ${NEWEST_TS:9:2}:${NEWEST_TS:11:2}:${NEWEST_TS:13:2}" +%s)
 AGE_S=$(($(date +%s) - BACKUP_EPOCH))
 AGE_H=$(awk -v s="$AGE_S" 'BEGIN { printf "%.2f", s / 3600 }')
-if ((AGE_S > RESTORE_MAX_AGE_HOURS * 3600)); then
-  die "NEWEST BACKUP IS TOO OLD: ${AGE_H} h old, limit ${RESTORE_MAX_AGE_HOURS} h (is the backup CronJob failing?)" \
-    key "$NEWEST" age_hours "$AGE_H" max_age_hours "$RESTORE_MAX_AGE_HOURS"
+if ((AGE_S > MAX_AGE_S)); then
+  die "NEWEST BACKUP IS TOO OLD: ${AGE_H} h old, limit ${MAX_AGE_H} h (is the backup CronJob failing?)" \
+    key "$NEWEST" age_seconds "$AGE_S" max_age_seconds "$MAX_AGE_S"
 fi
-log info "newest backup found" key "$NEWEST" age_hours "$AGE_H" backups_found "$COUNT"
+log info "newest backup found" key "$NEWEST" age_hours "$AGE_H" age_seconds "$AGE_S" max_age_seconds "$MAX_AGE_S" backups_found "$COUNT"
 
 # ---------------------------------------------------------------- download
 STEP=download
@@ -200,8 +220,32 @@ SQL
   else
     log warn "no manifest next to the backup; row counts not compared" key "$MANIFEST_KEY" detail "$(err_tail)"
   fi
-  psql_admin 2>"$WORK/stderr" <<<'DROP DATABASE :"target" WITH (FORCE);' ||
-    log warn "could not drop the scratch database" database "$RESTORE_TARGET_DB" detail "$(err_tail)"
+  if [[ $RESTORE_KEEP == true ]]; then
+    # A real restore: the database stays, without the marker, so that no later check ever drops it.
+    psql_admin 2>"$WORK/stderr" <<<'COMMENT ON DATABASE :"target" IS NULL;' ||
+      die "restored and checked, but cannot remove the scratch marker from the database" database "$RESTORE_TARGET_DB" detail "$(err_tail)"
+    log info "restored database kept (RESTORE_KEEP=true): switch to it as in docs/disaster-recovery.md" database "$RESTORE_TARGET_DB"
+  else
+    psql_admin 2>"$WORK/stderr" <<<'DROP DATABASE :"target" WITH (FORCE);' ||
+      log warn "could not drop the scratch database" database "$RESTORE_TARGET_DB" detail "$(err_tail)"
+  fi
+
+  # The drill's time: everything this run did to get a checked copy of the data back (list, download,
+  # decrypt, read, restore, compare), what steps 3 to 7 of the runbook take. The Job's activeDeadline
+  # (the RTO) stops a drill that hangs; this check fails one that finished, but too late.
+  STEP=measure
+  DRILL_S=$(($(date +%s) - STARTED))
+  log info "restore drill measured" drill_seconds "$DRILL_S" restore_seconds "$RESTORE_S" rto_seconds "${RESTORE_RTO_SECONDS:-none}" key "$NEWEST"
+  if [[ -n $RESTORE_RTO_SECONDS ]]; then
+    if ((DRILL_S > RESTORE_RTO_SECONDS)); then
+      die "RESTORE DRILL SLOWER THAN THE RTO: took ${DRILL_S} s, RTO ${RESTORE_RTO_SECONDS} s (move to WAL archiving or PITR, docs/disaster-recovery.md)" \
+        drill_seconds "$DRILL_S" rto_seconds "$RESTORE_RTO_SECONDS"
+    fi
+    if ((DRILL_S * 2 > RESTORE_RTO_SECONDS)); then
+      log warn "the drill used more than half the RTO, which also has to cover detection, decision and switching over" \
+        drill_seconds "$DRILL_S" rto_seconds "$RESTORE_RTO_SECONDS"
+    fi
+  fi
 fi
 
 STEP=finish

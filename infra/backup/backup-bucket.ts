@@ -50,10 +50,24 @@ export interface BackupBucketArgs {
   readonly prefix?: string;
 
   /**
-   * Days a backup is kept after its upload (the seed's `RetentionDays`).
+   * Days one backup a day (`<prefix>/daily/`) is kept after its upload (the seed's `RetentionDays`).
    * @default 30
    */
   readonly retentionDays?: number;
+
+  /**
+   * Days every backup (`<prefix>/frequent/`, one per scheduled run) is kept after its upload: the short
+   * window in which every recovery point is available. At most `retentionDays`.
+   * @default 2
+   */
+  readonly frequentRetentionDays?: number;
+
+  /**
+   * Whether the database server archives WAL into this bucket under `<prefix>/wal/` (`backup.method: wal`,
+   * docs/disaster-recovery.md); adds a rule that expires the archive a day after `retentionDays`.
+   * @default false
+   */
+  readonly walArchive?: boolean;
 
   /**
    * Days after upload at which a backup moves to STANDARD_IA (cheaper storage, paid retrieval).
@@ -117,7 +131,9 @@ export interface BackupBucketArgs {
 export const BACKUP_BUCKET_DEFAULTS = {
   prefix: DEFAULT_BACKUP_PREFIX,
   retentionDays: COMMON_DEFAULTS.backup.retentionDays,
+  frequentRetentionDays: COMMON_DEFAULTS.backup.frequentRetentionDays,
   noncurrentVersionExpirationDays: COMMON_DEFAULTS.backup.noncurrentVersionExpirationDays,
+  frequentNoncurrentVersionExpirationDays: COMMON_DEFAULTS.backup.frequentNoncurrentVersionExpirationDays,
   abortIncompleteMultipartUploadDays: COMMON_DEFAULTS.backup.abortIncompleteMultipartUploadDays,
   forceDestroy: false,
 } as const;
@@ -164,8 +180,11 @@ function lifecycleSettings(args: BackupBucketArgs) {
   return {
     prefix: args.prefix ?? BACKUP_BUCKET_DEFAULTS.prefix,
     expirationDays: args.retentionDays ?? BACKUP_BUCKET_DEFAULTS.retentionDays,
+    frequentExpirationDays: args.frequentRetentionDays ?? BACKUP_BUCKET_DEFAULTS.frequentRetentionDays,
     noncurrentVersionExpirationDays:
       args.noncurrentVersionExpirationDays ?? BACKUP_BUCKET_DEFAULTS.noncurrentVersionExpirationDays,
+    frequentNoncurrentVersionExpirationDays: BACKUP_BUCKET_DEFAULTS.frequentNoncurrentVersionExpirationDays,
+    walArchive: args.walArchive ?? false,
     abortIncompleteMultipartUploadDays:
       args.abortIncompleteMultipartUploadDays ?? BACKUP_BUCKET_DEFAULTS.abortIncompleteMultipartUploadDays,
     ...(args.infrequentAccessAfterDays === undefined
@@ -182,8 +201,9 @@ export function backupBucketTags(args: Pick<BackupBucketArgs, "environment" | "t
 
 /**
  * The S3 bucket that holds the database backups (seed section 8): versioned, encrypted at
- * rest (SSE-KMS by default) and in transit, private with no ACLs, with the 30-day retention
- * done by lifecycle rules. Optionally creates the IRSA role of the backup jobs.
+ * rest (SSE-KMS by default) and in transit, private with no ACLs, with the retention done by
+ * lifecycle rules (every backup for 2 days, one a day for 30 days by default). Optionally creates
+ * the IRSA role of the backup jobs.
  */
 export class BackupBucket extends pulumi.ComponentResource {
   /** Physical name of the bucket, for `BACKUP_BUCKET`. */

@@ -1,14 +1,17 @@
 import { Duration } from "cdk8s";
 import type { ObservabilityProps } from "../../alerts/index.js";
 
-/** Production-like props: defaults of the monitoring config, a daily backup. */
+/** Production-like props: defaults of the monitoring config, a backup every 30 minutes for a 1-hour RPO, a restore drill against a 15-minute RTO. */
 export const PRODUCTION: ObservabilityProps = {
   serviceName: "go-service",
   namespace: "production",
   environment: "production",
   containerMemoryLimitBytes: 512 * 1024 * 1024,
   backupCronJobName: "go-service-backup",
-  backupScheduleInterval: Duration.hours(24),
+  backupScheduleInterval: Duration.minutes(30),
+  backupRpo: Duration.hours(1),
+  restoreCheckCronJobName: "go-service-restore-check",
+  restoreCheckRto: Duration.minutes(15),
   monitoring: { runbookBaseUrl: "https://runbooks.example.com/go-service" },
 };
 

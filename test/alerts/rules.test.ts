@@ -93,8 +93,8 @@ describe("buildRuleGroups: every alert", () => {
       "AvailabilitySLOSlowBurn",
       "LatencySLOFastBurn",
       "LatencySLOSlowBurn",
-      "BackupTooOld",
-      "BackupJobFailed",
+      "BackupOlderThanRpo",
+      "RestoreDrillFailed",
     ]);
   });
 
@@ -169,10 +169,45 @@ describe("resolveObservabilityProps errors", () => {
     [{ serviceName: "Go_Service" }, 'serviceName "Go_Service" is not a valid Kubernetes name'],
     [{ containerMemoryLimitBytes: 0 }, "containerMemoryLimitBytes must be the container's memory limit as a positive whole number of bytes"],
     [{ backupScheduleInterval: undefined }, "backupCronJobName and backupScheduleInterval go together"],
-    [{ backupScheduleInterval: Duration.hours(48) }, 'monitoring.thresholds.backupMaxAge "26h" must be longer than backupScheduleInterval (2d)'],
+    [
+      { backupScheduleInterval: Duration.hours(1) },
+      "backupRpo: a backup that runs every 1h at its longest interval: with room for one failed run the newest backup can be 2 × 1h = 2h old, more than the RPO of 1h; run at least every 30m (e.g. \"*/30 * * * *\") or raise the RPO to at least 2h",
+    ],
+    [{ restoreCheckRto: Duration.seconds(30) }, 'restoreCheckRto "30s" must be a whole number of minutes (cron and the alerts count in minutes)'],
+    [{ restoreCheckCronJobName: undefined }, "restoreCheckRto needs restoreCheckCronJobName: the RestoreDrillFailed alert watches that CronJob"],
+    [{ restoreCheckCronJobName: "Restore_Check" }, 'restoreCheckCronJobName "Restore_Check" is not a valid Kubernetes name'],
     [{ monitoring: { slo: { window: "3d" } } }, 'monitoring.slo.window "3d" must be longer than the 3d look-back'],
     [{ environment: "Prod" }, 'environment "Prod" must be 1 to 30 lower-case letters'],
   ])("rejects %j", (override, message) => {
     expect(() => resolveObservabilityProps({ ...PRODUCTION, ...override })).toThrow(message);
+  });
+});
+
+describe("recovery target alerts", () => {
+  const alerts = alertsOf(PRODUCTION);
+
+  it("BackupOlderThanRpo: the newest successful backup Job's start against the RPO, not single failed Jobs", () => {
+    const rule = alerts.get("BackupOlderThanRpo");
+    expect(rule?.expr).toContain("kube_job_status_start_time{namespace=\"production\"}");
+    expect(rule?.expr).toContain('kube_job_owner{namespace="production", owner_kind="CronJob", owner_name="go-service-backup"}');
+    expect(rule?.expr).toContain('(kube_job_complete{namespace="production", condition="true"} == 1)');
+    expect(rule?.expr).toMatch(/\n\)\n> 3600\nor\n/);
+    expect(rule?.expr).not.toContain("kube_job_failed");
+    expect([rule?.severity, rule?.for, rule?.extraLabels?.["cronjob"]]).toEqual(["critical", "5m", "go-service-backup"]);
+  });
+
+  it("RestoreDrillFailed: the last scheduled drill has not succeeded within the RTO", () => {
+    const rule = alerts.get("RestoreDrillFailed");
+    expect(rule?.expr).toContain('kube_cronjob_status_last_schedule_time{namespace="production", cronjob="go-service-restore-check"}');
+    expect(rule?.expr.endsWith("\n)\n> 900")).toBe(true);
+    expect(rule?.severity).toBe("warning");
+    expect(rule?.summary).toContain("RTO (15m)");
+  });
+
+  it("the RPO defaults to twice the schedule interval, and without a drill CronJob there is no drill alert", () => {
+    const { backupRpo: _rpo, restoreCheckCronJobName: _name, restoreCheckRto: _rto, ...rest } = PRODUCTION;
+    const daily = { ...rest, backupScheduleInterval: Duration.hours(24) };
+    expect(resolveObservabilityProps(daily).backup).toEqual({ cronJobName: "go-service-backup", scheduleIntervalSeconds: 86_400, rpoSeconds: 172_800, restoreCheck: undefined });
+    expect([...alertsOf(daily).keys()].filter((name) => /Backup|Restore/.test(name))).toEqual(["BackupOlderThanRpo"]);
   });
 });

@@ -14,7 +14,6 @@ describe("monitoringConfigSchema", () => {
       trafficIncreaseMinRequestsPerSecond: 1,
       diskFreeFraction: 0.1,
       memoryLimitFraction: 0.9,
-      backupMaxAge: "26h",
     });
     expect(config.slo).toEqual({ availabilityTarget: 0.999, latencyTarget: 0.99, latencyThresholdSeconds: 0.5, window: "30d" });
     expect(config.prometheus).toEqual({ resourceLabels: { release: "kube-prometheus-stack" }, scrapeInterval: "30s" });

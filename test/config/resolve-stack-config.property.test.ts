@@ -76,6 +76,11 @@ const outOfRangeSchedule = fc
     return fields.join(" ");
   });
 const notASchedule = fc.oneof(outOfRangeSchedule, fc.constantFrom("daily", "@dayly", "0 3 * *", "0 3 * * * *", "0 0 30 2 *", "0 0 * * 7", "*/0 * * * *", "5-1 * * * *", ""));
+/** Valid schedules that cannot meet the default 1-hour RPO with room for one failed run. */
+const tooSparseForTheRpo = fc.oneof(
+  fc.integer({ min: 31, max: 59 }).map((minute) => `*/${minute} * * * *`),
+  fc.constantFrom("0 * * * *", "@hourly", "@daily", "0 2 * * *", "0 9-17 * * 1-5", "0,45 * * * *"),
+);
 const notAnImage = fc.oneof(
   withUpperCase,
   fc.constantFrom("registry.example.com/my app:v1", "myapp:", "myapp@sha256:abc", "/myapp:v1", "myapp:v1:v2", "", ":v1", "myapp:-v1"),
@@ -115,13 +120,16 @@ const CASES: ReadonlyArray<readonly [Path, fc.Arbitrary<unknown>]> = [
   [["security", "corsAllowedOrigins", 0], fc.oneof(fc.constantFrom("https://a.example.com/app", "a.example.com", "ftp://a.example.com", ""), notAString)],
   [["ingress", "hosts", 0], fc.oneof(notAHost, notAString)],
   [["networkPolicy", "databaseCidrs", 0], fc.oneof(notACidr, notAString)],
-  [["backup", "schedule"], fc.oneof(notASchedule, notAString)],
+  [["backup", "schedule"], fc.oneof(notASchedule, notAString, tooSparseForTheRpo)],
   [["backup", "restoreCheckSchedule"], notASchedule],
   [["backup", "retentionDays"], fc.oneof(fc.integer({ max: 0 }), notAWholeNumber)],
   [["backup", "enabled"], fc.oneof(fc.constant(false), fc.string({ maxLength: 5 }), fc.integer())],
   [["kubernetes", "rolloutTimeout"], notAGoDuration],
   [["monitoring", "thresholds", "errorRate"], fc.oneof(fc.double({ min: 1, max: 1e6, noNaN: true }), fc.double({ min: -1e6, max: 0, noNaN: true }), notANumber)],
-  [["monitoring", "thresholds", "backupMaxAge"], fc.oneof(notAPrometheusDuration, notAString)],
+  [["backup", "rpo"], fc.oneof(notAPrometheusDuration, fc.constantFrom("1m", "0m", "90s", "1h30s"), notAString)],
+  [["backup", "rto"], fc.oneof(notAPrometheusDuration, fc.constantFrom("0m", "30s", "15m30s"), notAString)],
+  [["backup", "method"], notOneOf(["dump", "wal"])],
+  [["backup", "frequentRetentionDays"], fc.oneof(fc.integer({ max: 0 }), fc.integer({ min: 31, max: 10_000 }), notAWholeNumber)],
   [["monitoring", "slo", "window"], notAPrometheusDuration],
   [["monitoring", "prometheus", "scrapeInterval"], notAPrometheusDuration],
 ];

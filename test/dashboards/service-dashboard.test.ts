@@ -49,8 +49,11 @@ describe("service dashboard", () => {
     expect(panel(PRODUCTION, "Availability error budget remaining").targets?.[0]?.expr).toContain("namespace_job:slo_availability_error_budget_remaining:ratio");
     expect(panel(PRODUCTION, "Latency error budget remaining").type).toBe("stat");
     expect(thresholdValues(panel(PRODUCTION, "Error budget burn rate"))).toEqual([null, 6, 14.4]);
-    expect(thresholdValues(panel(PRODUCTION, "Time since last successful backup"))).toEqual([null, 26 * 3600]);
-    expect(json(STAGING).panels.map((p) => p.title)).not.toContain("Time since last successful backup");
+    const recoveryPoint = panel(PRODUCTION, "Recovery point age (RPO 1h)");
+    expect(thresholdValues(recoveryPoint)).toEqual([null, 3600]);
+    expect(recoveryPoint.targets?.[0]?.expr).toContain('kube_job_owner{namespace="$namespace", owner_kind="CronJob", owner_name="go-service-backup"}');
+    expect(thresholdValues(panel(PRODUCTION, "Restore drill overdue (RTO 15m)"))).toEqual([null, 900]);
+    expect(json(STAGING).panels.map((p) => p.title).filter((title) => /RPO|RTO/.test(title))).toEqual([]);
   });
 
   it.each([

@@ -71,6 +71,27 @@ describe("the Pulumi program on production, under mocks", () => {
     expect(find("kubernetes:monitoring.coreos.com/v1:PrometheusRule", "myapp/myapp-rules")).toBeDefined();
   });
 
+  it("registers the retention on the bucket: every backup 2 days, one a day 30 days (backup.frequentRetentionDays, backup.retentionDays)", () => {
+    const lifecycle = find("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration");
+    const rules = lifecycle?.inputs["rules"] as { id: string; filter: { prefix?: string }; expiration?: { days?: number } }[];
+    expect(rules.map((rule) => [rule.id, rule.filter.prefix, rule.expiration?.days])).toEqual([
+      ["expire-frequent-backups", "backups/frequent/", 2],
+      ["expire-daily-backups", "backups/daily/", 30],
+      ["expire-backups-of-the-previous-layout", "backups/2", 30],
+      ["clean-up-delete-markers-and-uploads", undefined, undefined],
+    ]);
+  });
+
+  it("schedules the backup from the 1-hour RPO and the weekly drill against the 15-minute RTO", () => {
+    type CronJobInputs = { spec: { schedule: string; jobTemplate: { spec: { activeDeadlineSeconds: number; template: { spec: { containers: { env: { name: string; value?: string }[] }[] } } } } } };
+    const backup = find("kubernetes:batch/v1:CronJob", "myapp/db-backup")?.inputs as CronJobInputs;
+    expect(backup.spec.schedule).toBe("*/30 * * * *");
+    const drill = find("kubernetes:batch/v1:CronJob", "myapp/db-restore-check")?.inputs as CronJobInputs;
+    expect(drill.spec.jobTemplate.spec.activeDeadlineSeconds).toBe(900);
+    const env = Object.fromEntries((drill.spec.jobTemplate.spec.template.spec.containers[0]?.env ?? []).map((e) => [e.name, e.value]));
+    expect(env).toMatchObject({ RESTORE_FULL: "true", RESTORE_MAX_AGE_SECONDS: "3600", RESTORE_RTO_SECONDS: "900" });
+  });
+
   it("no input of a non-Secret resource holds a secret value", () => {
     const text = JSON.stringify(registrations.filter((r) => r.type !== "kubernetes:core/v1:Secret").map((r) => r.inputs));
     for (const secret of Object.values(SECRETS)) expect(text).not.toContain(secret);

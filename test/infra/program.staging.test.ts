@@ -91,6 +91,16 @@ describe("the Pulumi program on staging, under mocks", () => {
     for (const secret of Object.values(SECRETS)) expect(text).not.toContain(secret);
   });
 
+  it("registers the staging retention on the bucket: every backup 2 days, one a day for its 7 days", () => {
+    const lifecycle = registrations.find((r) => r.type === "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration");
+    const rules = lifecycle?.inputs["rules"] as { id: string; expiration?: { days?: number } }[];
+    expect(rules.slice(0, 3).map((rule) => [rule.id, rule.expiration?.days])).toEqual([
+      ["expire-frequent-backups", 2],
+      ["expire-daily-backups", 7],
+      ["expire-backups-of-the-previous-layout", 7],
+    ]);
+  });
+
   it("no plain input of any non-Secret resource carries a secret value", () => {
     const text = JSON.stringify(registrations.filter((r) => r.type !== "kubernetes:core/v1:Secret").map((r) => r.inputs));
     for (const secret of Object.values(SECRETS)) expect(text).not.toContain(secret);

@@ -66,9 +66,9 @@ describe("BackupCronJob defaults", () => {
     ]);
   });
 
-  it("runs daily at 02:00 UTC, one run at a time, with deadlines and history limits", () => {
+  it("runs every 30 minutes (a 1-hour RPO with room for one failed run), one run at a time, with deadlines and history limits", () => {
     expect(cronJob.spec).toMatchObject({
-      schedule: "0 2 * * *",
+      schedule: "*/30 * * * *",
       timeZone: "Etc/UTC",
       concurrencyPolicy: "Forbid",
       startingDeadlineSeconds: 3600,
@@ -213,6 +213,7 @@ describe("BackupCronJob options", () => {
       name: "orders-backup",
       serviceAccountName: "orders-backup-sa",
       schedule: "@hourly",
+      rpo: Duration.hours(2),
       timeZone: "Europe/Paris",
       startingDeadline: Duration.minutes(5),
       activeDeadline: Duration.minutes(45),
@@ -282,6 +283,44 @@ describe("BackupCronJob validation", () => {
     ["a bad Secret key", { database: { ...PROPS.database, passwordSecret: { name: "db", key: "pass word" } } }, `database.passwordSecret.key "pass word" must be letters, digits, '-', '_' or '.'`],
   ])("refuses %s", (_case, props, message) => {
     expect(() => synth(props)).toThrow(message);
+  });
+
+  it.each<[string, Partial<BackupCronJobProps>, string]>([
+    [
+      "a daily schedule with the default 1-hour RPO",
+      { schedule: "0 2 * * *" },
+      'schedule "0 2 * * *" runs every 1d at its longest interval: with room for one failed run the newest backup can be 2 × 1d = 2d old, more than the RPO of 1h; run at least every 30m (e.g. "*/30 * * * *") or raise the RPO to at least 2d; or leave schedule out to derive it from rpo',
+    ],
+    [
+      "an hourly schedule with a 1-hour RPO",
+      { schedule: "@hourly", rpo: Duration.hours(1) },
+      'schedule "@hourly" runs every 1h at its longest interval: with room for one failed run the newest backup can be 2 × 1h = 2h old, more than the RPO of 1h; run at least every 30m (e.g. "*/30 * * * *") or raise the RPO to at least 2h; or leave schedule out to derive it from rpo',
+    ],
+    [
+      "business hours only with a 4-hour RPO",
+      { schedule: "0 8-18 * * *", rpo: Duration.hours(4) },
+      'schedule "0 8-18 * * *" runs every 14h at its longest interval: with room for one failed run the newest backup can be 2 × 14h = 1d4h old, more than the RPO of 4h; run at least every 2h (e.g. "0 */2 * * *") or raise the RPO to at least 1d4h; or leave schedule out to derive it from rpo',
+    ],
+    ["an RPO in seconds", { rpo: Duration.seconds(150) }, 'rpo "2m30s" must be a whole number of minutes (cron and the alerts count in minutes)'],
+    ["an RPO of one minute", { rpo: Duration.minutes(1) }, 'rpo "1m" must be at least 2m'],
+  ])("refuses %s, with the arithmetic", (_case, props, message) => {
+    expect(() => synth(props)).toThrow(`BackupCronJob "test/backup": ${message}`);
+  });
+
+  it.each<[string, Partial<BackupCronJobProps>, string]>([
+    ["a 15-minute RPO", { rpo: Duration.minutes(15) }, "*/6 * * * *"],
+    ["a 2-hour RPO", { rpo: Duration.hours(2) }, "0 * * * *"],
+    ["a 2-day RPO", { rpo: Duration.days(2) }, "0 2 * * *"],
+    ["WAL archiving (the dump is the daily portable copy)", { method: "wal" }, "0 2 * * *"],
+    ["WAL archiving and a hand-set schedule, not checked against the RPO", { method: "wal", schedule: "0 3 * * 0" }, "0 3 * * 0"],
+  ])("derives or takes the schedule for %s", (_case, props, schedule) => {
+    expect(find(synth(props), "CronJob").spec.schedule).toBe(schedule);
+  });
+
+  it("exposes its RPO, method and the schedule's longest interval", () => {
+    const chart = Testing.chart();
+    const job = new BackupCronJob(chart, "backup", { ...PROPS, rpo: Duration.hours(3) });
+    expect([job.rpo.toMinutes(), job.method, job.schedule.expression, job.scheduleInterval.toMinutes()]).toEqual([180, "dump", "0 * * * *", 60]);
   });
 
   it("names the construct path and reports every problem at once", () => {

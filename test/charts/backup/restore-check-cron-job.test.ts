@@ -63,7 +63,7 @@ describe("RestoreCheckCronJob defaults", () => {
     ]);
   });
 
-  it("runs weekly, Sundays 04:00 UTC, once, without retries", () => {
+  it("runs weekly, Sundays 04:00 UTC, once, without retries, stopped at the RTO", () => {
     expect(cronJob.spec).toMatchObject({
       schedule: "0 4 * * 0",
       timeZone: "Etc/UTC",
@@ -72,7 +72,8 @@ describe("RestoreCheckCronJob defaults", () => {
       successfulJobsHistoryLimit: 3,
       failedJobsHistoryLimit: 3,
     });
-    expect(cronJob.spec.jobTemplate.spec).toMatchObject({ activeDeadlineSeconds: 3600, backoffLimit: 0 });
+    // A drill slower than the 15-minute RTO is stopped, and its Job fails.
+    expect(cronJob.spec.jobTemplate.spec).toMatchObject({ activeDeadlineSeconds: 900, backoffLimit: 0 });
   });
 
   it("runs bash /scripts/restore-check.sh from the ConfigMap holding charts/backup/restore-check.sh", () => {
@@ -80,19 +81,30 @@ describe("RestoreCheckCronJob defaults", () => {
     expect(objects[0]?.data).toEqual({ "restore-check.sh": RESTORE_CHECK_SH, "lib.sh": LIB_SH });
   });
 
-  it("reads the backup's bucket and passphrase, with a maximum age derived from the daily schedule, and no database credentials", () => {
+  it("restores in full into a scratch database with the backup's connection, the RPO as maximum age and the RTO as limit", () => {
     expect(envOf(objects)).toEqual([
       { name: "HOME", value: "/tmp" },
       { name: "TMPDIR", value: "/tmp" },
       { name: "BACKUP_BUCKET", value: "db-backups-bucket-1a2b3c4" },
       { name: "BACKUP_PREFIX", value: "backups" },
       { name: "AWS_REGION", value: "eu-west-3" },
-      // 24 h between backups + 1 h starting deadline + 2 h active deadline.
-      { name: "RESTORE_MAX_AGE_HOURS", value: "27" },
-      { name: "RESTORE_FULL", value: "false" },
+      // The backup's RPO, 1 hour by default.
+      { name: "RESTORE_MAX_AGE_SECONDS", value: "3600" },
+      { name: "RESTORE_FULL", value: "true" },
       { name: "BACKUP_ENCRYPTION_KEY", valueFrom: { secretKeyRef: { name: "backup-passphrase", key: "passphrase" } } },
+      { name: "RESTORE_TARGET_DB", value: "restore_check" },
+      // The RTO, 15 minutes by default.
+      { name: "RESTORE_RTO_SECONDS", value: "900" },
+      { name: "PGHOST", value: "db.internal" },
+      { name: "PGPORT", value: "5432" },
+      { name: "PGDATABASE", value: "myapp" },
+      { name: "PGUSER", value: "backup" },
+      { name: "PGPASSWORD", valueFrom: { secretKeyRef: { name: "myapp-db-backup", key: "password" } } },
+      { name: "PGSSLMODE", value: "require" },
     ]);
-    expect(check.maxBackupAgeHours).toBe(27);
+    expect(check.maxBackupAge.toSeconds()).toBe(3600);
+    expect(check.rto?.toMinutes()).toBe(15);
+    expect(check.fullRestore).toBe(true);
   });
 
   it("runs as the backup's IRSA ServiceAccount with the same hardening", () => {
@@ -131,42 +143,60 @@ describe("RestoreCheckCronJob defaults", () => {
 });
 
 describe("RestoreCheckCronJob options", () => {
-  it("full restore adds the scratch database and the backup's connection, and a longer deadline", () => {
-    const { objects } = synth({ fullRestore: true, restoreTargetDatabase: "myapp_restore_check" });
-    expect(envOf(objects).slice(6)).toEqual([
-      { name: "RESTORE_FULL", value: "true" },
+  it("a quick check (no full restore) reads the archive only: no database credentials, no RTO, the 1-hour deadline", () => {
+    const { objects, check } = synth({ fullRestore: false });
+    expect(envOf(objects).slice(5)).toEqual([
+      { name: "RESTORE_MAX_AGE_SECONDS", value: "3600" },
+      { name: "RESTORE_FULL", value: "false" },
       { name: "BACKUP_ENCRYPTION_KEY", valueFrom: { secretKeyRef: { name: "backup-passphrase", key: "passphrase" } } },
-      { name: "RESTORE_TARGET_DB", value: "myapp_restore_check" },
-      { name: "PGHOST", value: "db.internal" },
-      { name: "PGPORT", value: "5432" },
-      { name: "PGDATABASE", value: "myapp" },
-      { name: "PGUSER", value: "backup" },
-      { name: "PGPASSWORD", valueFrom: { secretKeyRef: { name: "myapp-db-backup", key: "password" } } },
-      { name: "PGSSLMODE", value: "require" },
     ]);
-    expect(cronJobOf(objects).spec.jobTemplate.spec.activeDeadlineSeconds).toBe(10800);
+    expect(cronJobOf(objects).spec.jobTemplate.spec.activeDeadlineSeconds).toBe(3600);
+    expect(check.rto).toBeUndefined();
+  });
+
+  it("the RTO sets the drill's limit and its Job's deadline; the scratch database can be named", () => {
+    const { objects } = synth({ rto: Duration.minutes(30), restoreTargetDatabase: "myapp_restore_check" });
+    expect(envOf(objects)).toContainEqual({ name: "RESTORE_TARGET_DB", value: "myapp_restore_check" });
+    expect(envOf(objects)).toContainEqual({ name: "RESTORE_RTO_SECONDS", value: "1800" });
+    expect(cronJobOf(objects).spec.jobTemplate.spec.activeDeadlineSeconds).toBe(1800);
+    // An explicit deadline wins over the RTO; the script still fails a drill slower than the RTO.
+    const longer = synth({ rto: Duration.minutes(30), activeDeadline: Duration.hours(1) }).objects;
+    expect(cronJobOf(longer).spec.jobTemplate.spec.activeDeadlineSeconds).toBe(3600);
+    expect(envOf(longer)).toContainEqual({ name: "RESTORE_RTO_SECONDS", value: "1800" });
   });
 
   it("an explicit maximum age, schedule and image win", () => {
-    const { objects } = synth({ maxBackupAge: Duration.hours(30), schedule: "30 7 * * *", image: "ghcr.io/example/pg-restore:16.2" });
-    expect(envOf(objects)).toContainEqual({ name: "RESTORE_MAX_AGE_HOURS", value: "30" });
+    const { objects } = synth({ maxBackupAge: Duration.minutes(90), schedule: "30 7 * * *", image: "ghcr.io/example/pg-restore:16.2" });
+    expect(envOf(objects)).toContainEqual({ name: "RESTORE_MAX_AGE_SECONDS", value: "5400" });
     expect(cronJobOf(objects).spec.schedule).toBe("30 7 * * *");
     expect(podSpec(objects).containers[0].image).toBe("ghcr.io/example/pg-restore:16.2");
   });
 
   it.each<[string, Partial<BackupCronJobProps>, string]>([
+    ["a 2-hour RPO", { rpo: Duration.hours(2) }, "7200"],
+    ["a 30-minute RPO and its schedule", { rpo: Duration.minutes(30), schedule: "*/10 * * * *" }, "1800"],
+  ])("takes RESTORE_MAX_AGE_SECONDS from a backup with %s", (_case, backupProps, seconds) => {
+    expect(envOf(synth({}, backupProps).objects)).toContainEqual({ name: "RESTORE_MAX_AGE_SECONDS", value: seconds });
+  });
+
+  it.each<[string, Partial<BackupCronJobProps>, string]>([
+    ["daily (the portable copy)", {}, "27"],
     ["every 6 hours", { schedule: "0 */6 * * *" }, "9"],
     ["weekdays only: the weekend gap counts", { schedule: "0 3 * * 1-5" }, "75"],
     ["daily with a short active deadline", { activeDeadline: Duration.minutes(30), startingDeadline: Duration.minutes(10) }, "25"],
     ["daily in a daylight-saving zone", { timeZone: "Europe/Paris" }, "28"],
-  ])("derives RESTORE_MAX_AGE_HOURS from a backup %s", (_case, backupProps, hours) => {
-    expect(envOf(synth({}, backupProps).objects)).toContainEqual({ name: "RESTORE_MAX_AGE_HOURS", value: hours });
+  ])("with WAL archiving, derives the maximum age from the dump's schedule: %s", (_case, backupProps, hours) => {
+    const { objects } = synth({}, { method: "wal", ...backupProps });
+    expect(envOf(objects)).toContainEqual({ name: "RESTORE_MAX_AGE_SECONDS", value: String(Number(hours) * 3600) });
   });
 
   it.each<[string, Partial<RestoreCheckCronJobProps>, string]>([
-    ["a fractional maximum age", { maxBackupAge: Duration.minutes(90) }, "maxBackupAge must be a whole number of hours, at least 1 (restore-check.sh reads hours), not 1.5"],
-    ["the backed-up database as scratch", { fullRestore: true, restoreTargetDatabase: "myapp" }, `restoreTargetDatabase must not be the backed-up database "myapp": the check drops and recreates it`],
-    ["a target database without fullRestore", { restoreTargetDatabase: "scratch" }, "restoreTargetDatabase only applies with fullRestore: true; remove it or set fullRestore"],
+    ["a maximum age under a minute", { maxBackupAge: Duration.seconds(30) }, "maxBackupAge must be a whole number of seconds, at least 1 minute, not 30 s"],
+    ["a fractional maximum age", { maxBackupAge: Duration.millis(90_500) }, "maxBackupAge must be a whole number of seconds, at least 1 minute, not 90.5 s"],
+    ["an RTO in seconds", { rto: Duration.seconds(90) }, 'rto "1m30s" must be a whole number of minutes (cron and the alerts count in minutes)'],
+    ["an RTO without a full restore", { fullRestore: false, rto: Duration.minutes(15) }, "rto only applies with fullRestore: only a full restore measures the time to restore"],
+    ["the backed-up database as scratch", { restoreTargetDatabase: "myapp" }, `restoreTargetDatabase must not be the backed-up database "myapp": the check drops and recreates it`],
+    ["a target database without fullRestore", { fullRestore: false, restoreTargetDatabase: "scratch" }, "restoreTargetDatabase only applies with fullRestore: true; remove it or set fullRestore"],
     ["a bad schedule", { schedule: "0 6 * * 8" }, `schedule "0 6 * * 8": day-of-week field "8": 8 is outside 0-6`],
   ])("refuses %s", (_case, props, message) => {
     expect(() => synth(props)).toThrow(`RestoreCheckCronJob "test/restore-check": ${message}`);

@@ -5,6 +5,7 @@ import { readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { BACKUP_KEY_LAYOUT } from "../../../config/recovery-targets.js";
 
 const CHART_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "../../../charts/backup");
 const SCRIPTS = ["backup.sh", "restore-check.sh"] as const;
@@ -20,7 +21,7 @@ const CONTRACT: Record<(typeof SCRIPTS)[number], string[]> = {
   ],
   "restore-check.sh": [
     "BACKUP_BUCKET", "BACKUP_PREFIX", "AWS_REGION", "AWS_ENDPOINT_URL", "BACKUP_ENCRYPTION_KEY",
-    "RESTORE_MAX_AGE_HOURS", "RESTORE_FULL", "RESTORE_TARGET_DB",
+    "RESTORE_MAX_AGE_SECONDS", "RESTORE_MAX_AGE_HOURS", "RESTORE_FULL", "RESTORE_TARGET_DB", "RESTORE_RTO_SECONDS", "RESTORE_KEEP",
   ],
 };
 
@@ -59,6 +60,14 @@ describe("charts/backup scripts", () => {
       }
     });
   }
+
+  it("write and read the key layout the bucket's lifecycle rules expire (config/recovery-targets.ts)", () => {
+    const backup = readFileSync(join(CHART_DIR, "backup.sh"), "utf8");
+    const check = readFileSync(join(CHART_DIR, "restore-check.sh"), "utf8");
+    expect(backup).toContain(`FINAL_KEY="\${BACKUP_PREFIX}/${BACKUP_KEY_LAYOUT.frequent}/\${DAY_PATH}/\${BASE}.dump"`);
+    expect(backup).toContain(`DAILY_DIR="\${BACKUP_PREFIX}/${BACKUP_KEY_LAYOUT.daily}/\${DAY_PATH}/"`);
+    expect(check).toContain(`^((${BACKUP_KEY_LAYOUT.frequent}|${BACKUP_KEY_LAYOUT.daily})/)?[0-9]{4}/[0-9]{2}/[0-9]{2}/db_backup_`);
+  });
 
   it("README.md documents every variable with its default, and the image's tools", () => {
     const readme = readFileSync(join(CHART_DIR, "README.md"), "utf8");

@@ -136,15 +136,34 @@ describe("BackupBucket in production, defaults, with job access", () => {
     expect(named(registrations, "db-backups-lifecycle").dependencies).toContain(named(registrations, "db-backups-versioning").urn);
   });
 
-  it("keeps backups 30 days, noncurrent versions 7 more, and aborts uploads after a day", () => {
+  it("keeps every backup 2 days and one a day 30 days (noncurrent versions 1 and 7 more), and aborts uploads after a day", () => {
     expect(named(registrations, "db-backups-lifecycle").inputs["rules"]).toEqual([
-      { id: "expire-backups", status: "Enabled", filter: { prefix: "backups/" }, expiration: { days: 30 } },
       {
-        id: "clean-up-versions-and-uploads",
+        id: "expire-frequent-backups",
+        status: "Enabled",
+        filter: { prefix: "backups/frequent/" },
+        expiration: { days: 2 },
+        noncurrentVersionExpiration: { noncurrentDays: 1 },
+      },
+      {
+        id: "expire-daily-backups",
+        status: "Enabled",
+        filter: { prefix: "backups/daily/" },
+        expiration: { days: 30 },
+        noncurrentVersionExpiration: { noncurrentDays: 7 },
+      },
+      {
+        id: "expire-backups-of-the-previous-layout",
+        status: "Enabled",
+        filter: { prefix: "backups/2" },
+        expiration: { days: 30 },
+        noncurrentVersionExpiration: { noncurrentDays: 7 },
+      },
+      {
+        id: "clean-up-delete-markers-and-uploads",
         status: "Enabled",
         filter: {},
         expiration: { expiredObjectDeleteMarker: true },
-        noncurrentVersionExpiration: { noncurrentDays: 7 },
         abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
       },
     ]);
@@ -263,7 +282,9 @@ describe("BackupBucket options", () => {
       bucketName: "acme-staging-db-backups",
       prefix: "myapp",
       retentionDays: 90,
+      frequentRetentionDays: 3,
       infrequentAccessAfterDays: 30,
+      walArchive: true,
       tags: { team: "platform", component: "ignored" },
     });
     expect(only(record.registrations, "aws:s3/bucket:Bucket").inputs).toEqual({
@@ -271,13 +292,24 @@ describe("BackupBucket options", () => {
       forceDestroy: false,
       tags: { component: "backup", environment: "staging", team: "platform" },
     });
-    expect((named(record.registrations, "db-backups-lifecycle").inputs["rules"] as unknown[])[0]).toEqual({
-      id: "expire-backups",
+    const rules = named(record.registrations, "db-backups-lifecycle").inputs["rules"] as { id: string }[];
+    expect(rules.map((rule) => rule.id)).toEqual([
+      "expire-frequent-backups",
+      "expire-daily-backups",
+      "expire-backups-of-the-previous-layout",
+      "expire-wal-archive",
+      "clean-up-delete-markers-and-uploads",
+    ]);
+    expect(rules[0]).toMatchObject({ filter: { prefix: "myapp/frequent/" }, expiration: { days: 3 } });
+    expect(rules[1]).toEqual({
+      id: "expire-daily-backups",
       status: "Enabled",
-      filter: { prefix: "myapp/" },
+      filter: { prefix: "myapp/daily/" },
       expiration: { days: 90 },
       transitions: [{ days: 30, storageClass: "STANDARD_IA" }],
+      noncurrentVersionExpiration: { noncurrentDays: 7 },
     });
+    expect(rules[3]).toMatchObject({ filter: { prefix: "myapp/wal/" }, expiration: { days: 91 } });
     expect(outputs["bucketName"]).toBe("acme-staging-db-backups");
   });
 });
@@ -293,6 +325,11 @@ describe("BackupBucket validation", () => {
       "the transition with the seed's 30-day retention",
       { environment: "staging", infrequentAccessAfterDays: 30 },
       'BackupBucket "db-backups": infrequentAccessAfterDays (30) must be less than the retention (30 days): a backup that expires first is never moved; leave it out or raise the retention above 30',
+    ],
+    [
+      "frequent backups kept longer than the daily ones",
+      { environment: "staging", retentionDays: 7, frequentRetentionDays: 8 },
+      'BackupBucket "db-backups": frequentRetentionDays (8) must not exceed the retention of the daily backups (7 days): every backup would outlive the daily ones; lower it or raise the retention',
     ],
     [
       "forceDestroy in production",
