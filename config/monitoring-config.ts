@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { isPrometheusDuration } from "./duration.js";
+import { prometheusUrlProblem } from "./validators.js";
 
 /**
  * Everything about monitoring that may differ between stacks (staging, production, ...).
@@ -133,6 +134,16 @@ export const monitoringConfigSchema = z
       .refine((url) => !url.includes("#"), { message: "runbookBaseUrl must not contain '#': each alert appends its own #anchor" })
       .default("https://wiki.mycompany.com/runbooks/go-service")
       .describe("Base URL of the runbook page; each alert links to <runbookBaseUrl>#<alertname in lower case>."),
+    prometheusUrl: z
+      .string()
+      .superRefine((url, ctx) => {
+        const problem = prometheusUrlProblem(url);
+        if (problem !== undefined) ctx.addIssue({ code: "custom", message: `prometheusUrl ${problem}`, input: url });
+      })
+      .optional()
+      .describe(
+        "Base URL of the HTTP API of the Prometheus that scrapes the stack (e.g. http://prometheus.monitoring.svc:9090), as reachable from where npm run deploy runs: the canary analysis queries it (or --prometheus-url).",
+      ),
     thresholds: thresholdsSchema.prefault({}).describe("Alert thresholds; the dashboard draws the same values."),
     slo: sloSchema.prefault({}).describe("Service level objectives, alerted with multi-window multi-burn-rate rules."),
     prometheus: prometheusSchema.prefault({}).describe("How kube-prometheus-stack finds and scrapes the service."),

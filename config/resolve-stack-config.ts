@@ -87,6 +87,8 @@ function derivedDefaults(environment: Environment, user: Json, block: ConfigBloc
     },
     kubernetes: COMMON_DEFAULTS.kubernetes,
     monitoring: {},
+    // A worker serves no HTTP requests for a canary to be judged by: it rolls, whatever its environment.
+    release: { ...ENVIRONMENT_DEFAULTS[environment].release, ...(user.role === "worker" ? { strategy: "rolling" } : {}), ...COMMON_DEFAULTS.release },
   };
 }
 

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { monitoringConfigSchema } from "./monitoring-config.js";
+import { releaseConfigSchema, releaseViolations } from "./release-config.js";
 import { ENVIRONMENTS } from "./environment-defaults.js";
 import { cpuMillicores, isCpuQuantity, isGoDuration, isMemoryQuantity, durationSeconds, memoryBytes } from "./quantities.js";
 import { BACKUP_METHODS, durationMinutes } from "./recovery-targets.js";
@@ -217,6 +218,8 @@ export const stackConfigSchema = z.strictObject({
   }),
   /** Alert thresholds, SLOs, scrape settings and dashboard identity (alerts/README.md). */
   monitoring: monitoringConfigSchema,
+  /** How a release reaches the pods: rolling, or canary steps judged against the SLOs (README, "Releases"). */
+  release: releaseConfigSchema,
 });
 
 /** The validated, fully resolved configuration of one stack. */
@@ -355,5 +358,6 @@ export function crossFieldViolations(input: unknown): RuleViolation[] {
       add(["backup", "walArchiveTimeout"], walArchiveTimeoutProblem(walTimeout, rpoMinutes));
     }
   }
+  violations.push(...releaseViolations(input));
   return violations;
 }
