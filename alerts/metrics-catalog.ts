@@ -1,5 +1,5 @@
 import { by, num, selector } from "./promql.js";
-import type { Matchers } from "./promql.js";
+import type { Matcher, Matchers } from "./promql.js";
 
 /**
  * The metrics the Go service and the cluster expose, and the PromQL "signals" built from them.
@@ -108,14 +108,42 @@ export interface ServiceScope {
    */
   readonly backupCronJob?: string;
   /**
+   * Release track of the pods to read (`"canary"`, or `{ not: "canary" }` for the stable track), from the
+   * `track` label the scrape copies from the pods ({@link POD_TARGET_LABELS}); a canary's analysis reads
+   * each track on its own.
+   * @default - every track
+   */
+  readonly track?: Matcher;
+  /**
    * Name of the restore drill's CronJob, when there is one.
    * @default - no restore drill: its signal throws
    */
   readonly restoreCheckCronJob?: string;
 }
 
-/** Matchers for series scraped from the service itself. */
-export const serviceMatchers = (scope: ServiceScope): Matchers => ({ namespace: scope.namespace, job: scope.job });
+/**
+ * The pod label, and series label, of a pod's release track: `stable` for the service's Deployment,
+ * `canary` for the Deployment of a canary release (charts/go-service.ts).
+ */
+export const TRACK_LABEL = "track";
+/** The values of {@link TRACK_LABEL}. */
+export const RELEASE_TRACKS = { stable: "stable", canary: "canary" } as const;
+/** The pod label holding the version of the image the pod runs. */
+export const VERSION_POD_LABEL = "app.kubernetes.io/version";
+/**
+ * Pod labels the scrape copies onto every series of a pod (ServiceMonitor `podTargetLabels`; the plain
+ * scrape config relabels them from `__meta_kubernetes_pod_label_*`), so that the tracks and versions of a
+ * canary release can be told apart: `track`, and `app_kubernetes_io_version` (label names as Prometheus
+ * writes them).
+ */
+export const POD_TARGET_LABELS = [TRACK_LABEL, VERSION_POD_LABEL] as const;
+
+/** Matchers for series scraped from the service itself (of one release track, when the scope names one). */
+export const serviceMatchers = (scope: ServiceScope): Matchers => ({
+  namespace: scope.namespace,
+  job: scope.job,
+  ...(scope.track === undefined ? {} : { [TRACK_LABEL]: scope.track }),
+});
 /** Matchers for cAdvisor series of the service's container. */
 export const containerMatchers = (scope: ServiceScope): Matchers => ({ namespace: scope.namespace, container: scope.container });
 /** Matchers for kubelet volume series of the namespace's PVCs. */

@@ -1,5 +1,6 @@
 import { defaultServiceSelectorLabels, DEFAULT_METRICS_PATH, DEFAULT_METRICS_PORT_NAME, type ServiceMonitorOptions } from "./service-monitor.js";
 import { resolveObservabilityProps } from "./observability-props.js";
+import { POD_TARGET_LABELS } from "./metrics-catalog.js";
 import type { ObservabilityProps, ResolvedObservability } from "./observability-props.js";
 
 /** One `relabel_configs` entry of a Prometheus scrape config. */
@@ -57,8 +58,9 @@ const metaLabel = (label: string): string => label.replace(/[^a-zA-Z0-9_]/g, "_"
 
 /**
  * The scrape job prometheus-operator generates from the stack's ServiceMonitor, as plain Prometheus
- * configuration: the same Service selector, port, path, interval and `job` label, and the `namespace`,
- * `service`, `pod`, `container` and `endpoint` target labels the operator adds. For a Prometheus without the
+ * configuration: the same Service selector, port, path, interval and `job` label, the `namespace`,
+ * `service`, `pod`, `container` and `endpoint` target labels the operator adds, and the pod labels of its
+ * `podTargetLabels` (`track`, `app_kubernetes_io_version`). For a Prometheus without the
  * operator, and the local cluster's real Prometheus, which scrapes the pods exactly as the ServiceMonitor says.
  */
 export function buildScrapeConfig(props: ObservabilityProps | ResolvedObservability, options: ScrapeConfigOptions = {}): ScrapeConfig {
@@ -91,6 +93,14 @@ export function buildScrapeConfig(props: ObservabilityProps | ResolvedObservabil
       copy("__meta_kubernetes_pod_name", "pod"),
       copy("__meta_kubernetes_pod_container_name", "container"),
       { target_label: "endpoint", replacement: portName, action: "replace" },
+      // podTargetLabels, as the operator writes them: the pod label, when present, under its sanitized name.
+      ...POD_TARGET_LABELS.map((label): RelabelConfig => ({
+        source_labels: [`__meta_kubernetes_pod_label_${metaLabel(label)}`],
+        regex: "(.+)",
+        target_label: metaLabel(label),
+        replacement: "${1}",
+        action: "replace",
+      })),
       { target_label: "job", replacement: o.jobLabel, action: "replace" },
     ],
   };

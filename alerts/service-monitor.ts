@@ -1,5 +1,6 @@
 import { ServiceMonitor } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor";
 import { resolveObservabilityProps } from "./observability-props.js";
+import { POD_TARGET_LABELS } from "./metrics-catalog.js";
 import type { ObservabilityProps, ResolvedObservability } from "./observability-props.js";
 
 /** Where and how the service exposes its metrics. */
@@ -40,7 +41,8 @@ const sorted = (record: Readonly<Record<string, string>>): Record<string, string
 /**
  * A prometheus-operator ServiceMonitor for the service, validated against the CRD schema. It sets
  * the `job` label to `jobLabel`, which every alert and panel selects on, whatever the Service is
- * called.
+ * called, and copies the pods' `track` and `app.kubernetes.io/version` labels onto their series
+ * (`podTargetLabels`).
  */
 export function buildServiceMonitor(props: ObservabilityProps | ResolvedObservability, options: ServiceMonitorOptions = {}): ServiceMonitor {
   const o = "scope" in props ? props : resolveObservabilityProps(props);
@@ -65,6 +67,8 @@ export function buildServiceMonitor(props: ObservabilityProps | ResolvedObservab
     spec: {
       selector: { matchLabels: sorted(selectorLabels) },
       namespaceSelector: { matchNames: [o.namespace] },
+      // The pods' release track and version on every series: a canary's analysis tells the tracks apart by them.
+      podTargetLabels: [...POD_TARGET_LABELS],
       endpoints: [
         {
           port: portName,

@@ -30,6 +30,9 @@ export const BURN_RATE_WINDOWS: readonly BurnRateWindow[] = [
   { longWindow: "3d", shortWindow: "6h", burnRate: 1, severity: "warning" },
 ];
 
+/** The burn rate of the fastest paging condition (14.4): a ratio above this × the error budget pages. */
+export const PAGE_BURN_RATE = Math.max(...BURN_RATE_WINDOWS.filter((w) => w.severity === "critical").map((w) => w.burnRate));
+
 /** Every window an error ratio is recorded for, shortest first. */
 export const SLO_RATIO_WINDOWS: readonly string[] = ["5m", "30m", "1h", "2h", "6h", "1d", "3d"];
 
@@ -66,8 +69,12 @@ export function sloDefinitions(o: ResolvedObservability): readonly SloDefinition
 
 const SUM = `sum ${by(SERVICE_LABELS)}`;
 
-/** PromQL for the bad-request ratio of an SLO over a window, straight from the service's metrics. */
-function errorRatioExpr(o: ResolvedObservability, slo: SloName, window: string): string {
+/**
+ * PromQL for the bad-request ratio of an SLO over a window, straight from the service's metrics: what the
+ * `namespace_job:slo_<slo>_errors:ratio_rate<window>` rules record, and what a canary's analysis measures
+ * for one release track (`o.scope.track`).
+ */
+export function sloErrorRatioExpr(o: ResolvedObservability, slo: SloName, window: string): string {
   const m = serviceMatchers(o.scope);
   const total = `${SUM} (rate(${selector(METRICS.httpRequestsTotal.name, m)}[${window}]))`;
   if (slo === "availability") {
@@ -107,7 +114,7 @@ export function sloRecordingRules(o: ResolvedObservability): RecordingRule[] {
   const rules: RecordingRule[] = [];
   for (const slo of sloDefinitions(o)) {
     for (const ratioWindow of SLO_RATIO_WINDOWS) {
-      rules.push({ kind: "record", record: sloErrorRatioRecord(slo.name, ratioWindow), expr: errorRatioExpr(o, slo.name, ratioWindow) });
+      rules.push({ kind: "record", record: sloErrorRatioRecord(slo.name, ratioWindow), expr: sloErrorRatioExpr(o, slo.name, ratioWindow) });
     }
     const rates = requestRateExprs(o, slo.name);
     rules.push({ kind: "record", record: sloRequestsRecord(slo.name, "total"), expr: rates.total });

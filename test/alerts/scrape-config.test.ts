@@ -24,6 +24,21 @@ describe("buildScrapeConfig: the ServiceMonitor as plain Prometheus configuratio
     }
   });
 
+  it("copies the pods' track and version labels onto their series, as the ServiceMonitor's podTargetLabels do", () => {
+    const config = buildScrapeConfig(PRODUCTION);
+    expect(buildServiceMonitor(PRODUCTION).spec?.podTargetLabels).toEqual(["track", "app.kubernetes.io/version"]);
+    expect(config.relabel_configs).toContainEqual({ source_labels: ["__meta_kubernetes_pod_label_track"], regex: "(.+)", target_label: "track", replacement: "${1}", action: "replace" });
+    expect(config.relabel_configs).toContainEqual({
+      source_labels: ["__meta_kubernetes_pod_label_app_kubernetes_io_version"],
+      regex: "(.+)",
+      target_label: "app_kubernetes_io_version",
+      replacement: "${1}",
+      action: "replace",
+    });
+    // Before the job label, which stays the last word.
+    expect(config.relabel_configs.at(-1)?.target_label).toBe("job");
+  });
+
   it("keeps only Services carrying every selector label, with regex metacharacters escaped", () => {
     const config = buildScrapeConfig(PRODUCTION, { serviceSelectorLabels: { "app.kubernetes.io/name": "a.b", tier: "api" } });
     expect(config.relabel_configs.slice(0, 2)).toEqual([

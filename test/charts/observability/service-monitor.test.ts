@@ -6,13 +6,15 @@ import { PRODUCTION, STAGING } from "../../alerts/fixtures.js";
 import { synth } from "./synth.js";
 
 describe("ServiceMonitor", () => {
-  it("scrapes port metrics on /metrics every 30s, sets the job label and is selected by kube-prometheus-stack", () => {
+  it("scrapes port metrics on /metrics every 30s, sets the job label, copies the track and version labels, and is selected by kube-prometheus-stack", () => {
     const [monitor] = synth((chart) => new ServiceMonitor(chart, "monitor", { ...PRODUCTION, serviceSelectorLabels: { "app.kubernetes.io/name": "go-service", "app.kubernetes.io/instance": "go-service" } }));
     expect(monitor?.apiVersion).toBe("monitoring.coreos.com/v1");
     expect(monitor?.metadata).toEqual({ name: "go-service", namespace: "production", labels: { "app.kubernetes.io/name": "go-service", release: "kube-prometheus-stack" } });
     expect(monitor?.spec).toEqual({
       selector: { matchLabels: { "app.kubernetes.io/instance": "go-service", "app.kubernetes.io/name": "go-service" } },
       namespaceSelector: { matchNames: ["production"] },
+      // The pods' release track and version on every series (a canary's analysis tells the tracks apart by them).
+      podTargetLabels: ["track", "app.kubernetes.io/version"],
       endpoints: [{ port: "metrics", path: "/metrics", interval: "30s", relabelings: [{ action: "replace", targetLabel: "job", replacement: "go-service" }] }],
     });
     expect(() => new ServiceMonitorModel(monitor as never).validate()).not.toThrow();
