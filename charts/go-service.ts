@@ -4,7 +4,18 @@ import * as kplus from "cdk8s-plus-28";
 import { Construct } from "constructs";
 import { COMMON_DEFAULTS, DEFAULT_SECRET_KEYS, ENVIRONMENT_DEFAULTS, SEED_PROBES, type Environment, type EnvironmentDefaults } from "../config/environment-defaults.js";
 import { durationSeconds, goMemLimit, memoryBytes } from "../config/quantities.js";
-import { dnsLabelProblem, hostProblem, int32Problem, imageReferenceProblem, isPinnedImage, parseImage, productionRules, workerIngressProblem } from "../config/validators.js";
+import {
+  canaryRoleProblem,
+  dnsLabelProblem,
+  hostProblem,
+  int32Problem,
+  imageReferenceProblem,
+  isPinnedImage,
+  parseImage,
+  productionRules,
+  workerIngressProblem,
+} from "../config/validators.js";
+import { RELEASE_TRACKS, TRACK_LABEL, VERSION_POD_LABEL } from "../alerts/metrics-catalog.js";
 import { addFinalJsonPatch } from "./raw-json-patch.js";
 import { AutoscaledReplicas, Replicas } from "./replicas.js";
 import { ServiceNetworkPolicy, type ServiceNetworkPolicyOptions } from "./service-network-policy.js";
@@ -69,6 +80,23 @@ export interface SecretReferences {
  */
 export type ServiceRole = "api" | "worker";
 
+/**
+ * A canary release in progress: a second Deployment, `<name>-canary`, running the new image beside the
+ * stable pods and behind the same Service, so that it gets its share of the traffic by its share of the
+ * ready pods. Set by `npm run deploy` for the duration of a canary release (`release.canary`).
+ */
+export interface CanarySettings {
+  /** Image of the release being judged. */
+  readonly image: string;
+  /** Pods of the canary; the stable Deployment keeps its own count. */
+  readonly replicas: number;
+}
+
+/** Name of the canary Deployment of a service. */
+export function canaryDeploymentName(serviceName: string): string {
+  return `${serviceName}-canary`;
+}
+
 /** Props of {@link GoService}. */
 export interface GoServiceProps {
   /** Name of every object of the service (Deployment, Service, ConfigMap, …); a DNS label. */
@@ -126,6 +154,11 @@ export interface GoServiceProps {
   readonly ephemeralStorage?: { readonly request: string; readonly limit: string };
   /** Extra labels on every object. @default {} */
   readonly labels?: Record<string, string>;
+  /**
+   * The canary of a release in progress: adds the Deployment `<name>-canary` running its image.
+   * @default - no canary
+   */
+  readonly canary?: CanarySettings;
 }
 
 const READONLY_ROOT_VOLUME_TMP = "tmp";
@@ -140,12 +173,23 @@ export class GoService extends Construct {
   readonly name: string;
   /** Whether the pods serve HTTP (`api`) or only expose metrics (`worker`). */
   readonly role: ServiceRole;
-  /** Labels that select this service's pods (also on the Service, for the ServiceMonitor). */
+  /**
+   * Labels that select the stable Deployment's pods (also on the Service, for the ServiceMonitor). A canary's
+   * pods carry `app.kubernetes.io/instance: <name>-canary` instead, so the two Deployments' selectors never
+   * overlap, and the stable selector, which Kubernetes cannot change in place, stays what it always was.
+   */
   readonly selectorLabels: Readonly<Record<string, string>>;
+  /**
+   * Labels every pod of the service carries, whatever its release track: what the Service, the
+   * PodDisruptionBudget and the NetworkPolicy select, so a canary's pods are served and protected too.
+   */
+  readonly appLabels: Readonly<Record<string, string>>;
   /** Labels on every object (the Deployment and its pods also carry `app.kubernetes.io/version`). */
   readonly labels: Readonly<Record<string, string>>;
-  /** The Deployment running the pods. */
+  /** The Deployment running the pods (the stable track). */
   readonly deployment: kplus.Deployment;
+  /** The canary's Deployment, when `canary` is set. */
+  readonly canaryDeployment?: kplus.Deployment;
   /** The ClusterIP Service in front of the pods. */
   readonly service: kplus.Service;
   /** The ConfigMap of non-secret settings, read as environment and mounted at /app/config. */
@@ -176,7 +220,8 @@ export class GoService extends Construct {
     this.replicas = props.replicas ?? defaultReplicas(defaults);
     this.runAsUser = props.runAsUser ?? COMMON_DEFAULTS.pod.runAsUser;
     this.runAsGroup = props.runAsGroup ?? COMMON_DEFAULTS.pod.runAsGroup;
-    this.selectorLabels = { "app.kubernetes.io/name": props.name, "app.kubernetes.io/instance": props.name };
+    this.appLabels = { "app.kubernetes.io/name": props.name };
+    this.selectorLabels = { ...this.appLabels, "app.kubernetes.io/instance": props.name };
     this.labels = {
       ...this.selectorLabels,
       "app.kubernetes.io/component": this.role,
@@ -189,7 +234,8 @@ export class GoService extends Construct {
     this.configChecksum = createHash("sha256").update(JSON.stringify(configData)).digest("hex");
     this.configMap = new kplus.ConfigMap(this, "config", { metadata: this.metadata(`${props.name}-config`), data: configData });
     this.serviceAccount = new kplus.ServiceAccount(this, "service-account", { metadata: this.metadata(props.name), automountToken: false });
-    this.deployment = this.createDeployment(props);
+    this.deployment = this.createDeployment(props, RELEASE_TRACKS.stable);
+    if (props.canary !== undefined) this.canaryDeployment = this.createDeployment(props, RELEASE_TRACKS.canary);
     this.service = this.createService();
     this.addScaling();
     if (props.ingress !== undefined) this.addIngress(props.name, props.ingress, this.metadata(props.name));
@@ -204,20 +250,28 @@ export class GoService extends Construct {
     return { name, labels: { ...this.labels } };
   }
 
-  /** The Deployment, its pod template and its one container. */
-  private createDeployment(props: GoServiceProps): kplus.Deployment {
-    const image = parseImage(props.image);
+  /**
+   * A Deployment, its pod template and its one container: the stable track (`<name>`, the service's image
+   * and replica count), or the canary (`<name>-canary`, the canary's image and pods).
+   */
+  private createDeployment(props: GoServiceProps, track: (typeof RELEASE_TRACKS)[keyof typeof RELEASE_TRACKS]): kplus.Deployment {
+    const canary = track === RELEASE_TRACKS.canary ? props.canary : undefined;
+    const reference = canary?.image ?? props.image;
+    const name = canary === undefined ? props.name : canaryDeploymentName(props.name);
+    const selector = canary === undefined ? this.selectorLabels : { ...this.selectorLabels, "app.kubernetes.io/instance": name };
+    const image = parseImage(reference);
     const version = image?.tag ?? image?.digest?.slice("sha256:".length, "sha256:".length + 12) ?? "unknown";
     // The version label changes with every image: only the Deployment and its pods carry it, so a
-    // release is one Deployment update in the preview, not a relabelling of every object.
-    const versioned = { ...this.labels, "app.kubernetes.io/version": version };
+    // release is one Deployment update in the preview, not a relabelling of every object. The track
+    // label tells a canary's pods from the stable ones in the metrics (alerts/metrics-catalog.ts).
+    const versioned = { ...this.labels, ...selector, [VERSION_POD_LABEL]: version, [TRACK_LABEL]: track };
     const preStop = props.preStopSleepSeconds ?? COMMON_DEFAULTS.pod.preStopSleepSeconds;
     const shutdownSeconds = Math.ceil(durationSeconds(this.settings.server.shutdownTimeout));
-    const deployment = new kplus.Deployment(this, "deployment", {
-      metadata: { name: props.name, labels: { ...versioned } },
+    const deployment = new kplus.Deployment(this, canary === undefined ? "deployment" : "canary-deployment", {
+      metadata: { name, labels: { ...versioned } },
       select: false,
       podMetadata: { labels: { ...versioned }, annotations: { "checksum/config": this.configChecksum } },
-      replicas: this.replicas instanceof AutoscaledReplicas ? undefined : this.replicas.minPods,
+      replicas: canary !== undefined ? canary.replicas : this.replicas instanceof AutoscaledReplicas ? undefined : this.replicas.minPods,
       strategy: kplus.DeploymentStrategy.rollingUpdate({
         maxSurge: kplus.PercentOrAbsolute.absolute(1),
         maxUnavailable: kplus.PercentOrAbsolute.absolute(0),
@@ -229,23 +283,23 @@ export class GoService extends Construct {
       securityContext: { ensureNonRoot: true, user: this.runAsUser, group: this.runAsGroup, fsGroup: this.runAsGroup },
       containers: [],
     });
-    deployment.select(kplus.LabelSelector.of({ labels: { ...this.selectorLabels } }));
-    this.addAppContainer(deployment, props, image !== undefined && isPinnedImage(image));
-    this.patchPodSpec(deployment, preStop, props.ephemeralStorage ?? COMMON_DEFAULTS.pod.ephemeralStorage);
+    deployment.select(kplus.LabelSelector.of({ labels: { ...selector } }));
+    this.addAppContainer(deployment, props, reference, image !== undefined && isPinnedImage(image), canary === undefined ? "" : "canary-");
+    this.patchPodSpec(deployment, preStop, props.ephemeralStorage ?? COMMON_DEFAULTS.pod.ephemeralStorage, selector);
     return deployment;
   }
 
-  private addAppContainer(deployment: kplus.Deployment, props: GoServiceProps, pinned: boolean): void {
+  private addAppContainer(deployment: kplus.Deployment, props: GoServiceProps, reference: string, pinned: boolean, idPrefix: string): void {
     const secrets = props.secrets ?? { name: `${props.name}-secrets`, keys: DEFAULT_SECRET_KEYS };
-    const secret = kplus.Secret.fromSecretName(this, "secret", secrets.name);
-    const secretEnv = (key: string) => kplus.EnvValue.fromSecretValue({ secret, key }, { optional: false });
-    const tmp = kplus.Volume.fromEmptyDir(this, "tmp-volume", READONLY_ROOT_VOLUME_TMP, {
+    const secret = kplus.Secret.fromSecretName(this, `${idPrefix}secret`, secrets.name);
+    const secretEnv = (key: string, optional = false) => kplus.EnvValue.fromSecretValue({ secret, key }, { optional });
+    const tmp = kplus.Volume.fromEmptyDir(this, `${idPrefix}tmp-volume`, READONLY_ROOT_VOLUME_TMP, {
       sizeLimit: Size.mebibytes(memoryBytes(props.tmpSizeLimit ?? COMMON_DEFAULTS.pod.tmpSizeLimit) / 2 ** 20),
     });
-    const configVolume = kplus.Volume.fromConfigMap(this, "config-volume", this.configMap, { name: "config" });
+    const configVolume = kplus.Volume.fromConfigMap(this, `${idPrefix}config-volume`, this.configMap, { name: "config" });
     deployment.addContainer({
       name: "app",
-      image: props.image,
+      image: reference,
       imagePullPolicy: pinned ? kplus.ImagePullPolicy.IF_NOT_PRESENT : kplus.ImagePullPolicy.ALWAYS,
       ...(this.serves ? { portNumber: this.settings.server.port } : {}),
       ports: [{ name: "metrics", number: this.settings.server.metricsPort, protocol: kplus.Protocol.TCP }],
@@ -255,7 +309,9 @@ export class GoService extends Construct {
         ENCRYPTION_KEY: secretEnv(secrets.keys.encryptionKey),
         CSRF_SECRET: secretEnv(secrets.keys.csrfSecret),
         DB_PASSWORD: secretEnv(secrets.keys.dbPassword),
-        REDIS_PASSWORD: secretEnv(secrets.keys.redisPassword),
+        // Optional like its config key: a Redis without a password leaves the key out of the Secret, and a
+        // required key that is missing keeps every pod in CreateContainerConfigError (found on the real node).
+        REDIS_PASSWORD: secretEnv(secrets.keys.redisPassword, true),
         // Rounded up to whole cores (the default divisor is 1). Without it Go sizes its scheduler by the node's cores, not the pod's quota, and gets throttled.
         GOMAXPROCS: kplus.EnvValue.fromResource(kplus.ResourceFieldPaths.CPU_LIMIT),
         GOMEMLIMIT: kplus.EnvValue.fromValue(
@@ -282,7 +338,12 @@ export class GoService extends Construct {
   }
 
   /** What cdk8s-plus cannot express: named ports, exact quantities, preStop sleep, spreading. */
-  private patchPodSpec(deployment: kplus.Deployment, preStop: number, ephemeralStorage: { readonly request: string; readonly limit: string }): void {
+  private patchPodSpec(
+    deployment: kplus.Deployment,
+    preStop: number,
+    ephemeralStorage: { readonly request: string; readonly limit: string },
+    selector: Readonly<Record<string, string>>,
+  ): void {
     const container = "/spec/template/spec/containers/0";
     const probePort = this.serves ? "http" : "metrics";
     addFinalJsonPatch(
@@ -308,7 +369,7 @@ export class GoService extends Construct {
       JsonPatch.add("/spec/template/spec/affinity", {
         podAntiAffinity: {
           preferredDuringSchedulingIgnoredDuringExecution: [
-            { weight: 100, podAffinityTerm: { topologyKey: "kubernetes.io/hostname", labelSelector: { matchLabels: { ...this.selectorLabels } } } },
+            { weight: 100, podAffinityTerm: { topologyKey: "kubernetes.io/hostname", labelSelector: { matchLabels: { ...selector } } } },
           ],
         },
       }),
@@ -317,7 +378,7 @@ export class GoService extends Construct {
           maxSkew: 1,
           topologyKey: "topology.kubernetes.io/zone",
           whenUnsatisfiable: "ScheduleAnyway",
-          labelSelector: { matchLabels: { ...this.selectorLabels } },
+          labelSelector: { matchLabels: { ...selector } },
         },
       ]),
     );
@@ -338,7 +399,8 @@ export class GoService extends Construct {
     addFinalJsonPatch(
       ApiObject.of(service),
       ...(api ? [JsonPatch.add("/spec/ports/0/targetPort", "http"), JsonPatch.add("/spec/ports/1/targetPort", "metrics")] : [JsonPatch.add("/spec/ports/0/targetPort", "metrics")]),
-      JsonPatch.replace("/spec/selector", { ...this.selectorLabels }),
+      // Every track: a canary's ready pods get their share of the requests.
+      JsonPatch.replace("/spec/selector", { ...this.appLabels }),
       JsonPatch.remove("/spec/externalIPs"),
     );
     return service;
@@ -361,7 +423,7 @@ export class GoService extends Construct {
     if (this.replicas.maxPods > 1) {
       new kplus.k8s.KubePodDisruptionBudget(this, "pdb", {
         metadata: this.metadata(this.name),
-        spec: { maxUnavailable: kplus.k8s.IntOrString.fromNumber(1), selector: { matchLabels: { ...this.selectorLabels } } },
+        spec: { maxUnavailable: kplus.k8s.IntOrString.fromNumber(1), selector: { matchLabels: { ...this.appLabels } } },
       });
     }
   }
@@ -371,7 +433,7 @@ export class GoService extends Construct {
       ...(options ?? {}),
       name: this.name,
       labels: this.labels,
-      podSelector: this.selectorLabels,
+      podSelector: this.appLabels,
       ...(this.serves ? { httpPort: this.settings.server.port } : {}),
       metricsPort: this.settings.server.metricsPort,
       databasePort: this.settings.database.port,
@@ -468,6 +530,12 @@ function validate(props: GoServiceProps): void {
   prop(`image "${props.image}"`, imageReferenceProblem(props.image));
   prop("image", productionRules.image(props.environment, props.image));
   if (props.replicas !== undefined) prop("replicas", productionRules.minimumPods(props.environment, props.replicas.minPods));
+  if (props.canary !== undefined) {
+    prop(`canary.image "${props.canary.image}"`, imageReferenceProblem(props.canary.image));
+    prop("canary.image", productionRules.image(props.environment, props.canary.image));
+    prop("canary.replicas", int32Problem(props.canary.replicas, 1));
+    prop("canary", canaryRoleProblem(props.role ?? COMMON_DEFAULTS.role));
+  }
   for (const host of props.ingress?.hosts ?? []) prop(`ingress host "${host}"`, hostProblem(host));
   if (props.ingress !== undefined && props.ingress.hosts.length === 0) problems.push("ingress.hosts must list at least one host");
   prop("ingress", workerIngressProblem(props.role, props.ingress !== undefined));
