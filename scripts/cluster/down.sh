@@ -12,6 +12,10 @@ set -euo pipefail
 . "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib.sh"
 # shellcheck source=node.sh
 . "$CLUSTER_SCRIPT_DIR/node.sh"
+# shellcheck source=backing-services.sh
+. "$CLUSTER_SCRIPT_DIR/backing-services.sh"
+
+services_stop
 
 if [ ! -d "$STATE" ]; then
   log "not running (no $STATE); nothing to do"

@@ -3,7 +3,8 @@
 # only runs apt-get for what is missing. Run as root.
 #   containerd (+ ctr), runc, containernetworking-plugins (bridge, host-local, portmap, loopback in
 #   /usr/lib/cni), iptables (kubelet, kube-proxy), conntrack (kube-proxy), nftables (nft: cluster:down
-#   removes the nf_tables tables iptables-nft created)
+#   removes the nf_tables tables iptables-nft created), postgresql and redis-server (the local stack's
+#   database and cache, started by up.sh for the pods on the real node: backing-services.sh)
 # The Debian packages start no service here (no init system); up.sh starts its own containerd.
 set -euo pipefail
 
@@ -18,6 +19,9 @@ done
 command -v iptables >/dev/null && command -v iptables-save >/dev/null || missing+=(iptables)
 command -v conntrack >/dev/null || missing+=(conntrack)
 command -v nft >/dev/null || missing+=(nftables)
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
+command -v redis-server >/dev/null || missing+=(redis-server)
+command -v runuser >/dev/null || missing+=(util-linux)
 
 if ((${#missing[@]} > 0)); then
   [ "$(id -u)" = 0 ] || { log "missing ${missing[*]}; run this script as root"; exit 1; }

@@ -25,12 +25,13 @@ KUBE_PROXY_METRICS_PORT=$((PORT_BASE + 52))
 
 # The real node (containerd + runc + CNI bridge + kubelet + kube-proxy, see node.sh). GSS_CLUSTER_REAL_NODE=0
 # starts the control plane and kwok nodes only. GSS_CLUSTER_WORKLOADS says where pods that name no node go:
-#   kwok (default)  the real node is tainted (gss.local/real-node:NoSchedule); only pods that tolerate it run
-#                   there, every other pod lands on a kwok node as before
-#   real            the kwok nodes are tainted (gss.local/simulated:NoSchedule); pods run for real unless they
+#   real (default)  the kwok nodes are tainted (gss.local/simulated:NoSchedule); pods run for real unless they
 #                   tolerate the taint (scale and scheduling tests)
+#   kwok            the real node is tainted (gss.local/real-node:NoSchedule); only pods that tolerate it run
+#                   there, every other pod lands on a kwok node
 REAL_NODE="${GSS_CLUSTER_REAL_NODE:-1}"
-WORKLOADS="${GSS_CLUSTER_WORKLOADS:-kwok}"
+WORKLOADS="${GSS_CLUSTER_WORKLOADS:-real}"
+[ "$REAL_NODE" = 1 ] || WORKLOADS=kwok
 NODE_NAME=real-node-a
 NODE_ZONE=local-a
 POD_CIDR=10.88.0.0/16
@@ -41,7 +42,8 @@ CONTAINERD_SOCK="$STATE/containerd.sock"
 
 # Start order; down.sh stops in reverse.
 COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok ingress-status)
-NODE_COMPONENTS=(containerd kubelet kube-proxy)
+# redis-server: the local stack's cache (backing-services.sh; PostgreSQL is stopped with pg_ctl).
+NODE_COMPONENTS=(containerd kubelet kube-proxy redis-server)
 if [ "$REAL_NODE" = 1 ]; then COMPONENTS+=("${NODE_COMPONENTS[@]}"); fi
 # What down.sh stops, whatever GSS_CLUSTER_REAL_NODE says now.
 ALL_COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok ingress-status "${NODE_COMPONENTS[@]}")

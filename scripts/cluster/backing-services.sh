@@ -1,0 +1,51 @@
+# shellcheck shell=bash
+# The local stack's database and cache, for its pods on the real node (sourced by up.sh and down.sh after
+# lib.sh): a PostgreSQL and a Redis on this host, listening on the bridge address ($NODE_IP, where pods
+# reach the host) and on 127.0.0.1 (for tests), never on the host's network interfaces.
+#
+# Local only: PostgreSQL trusts connections from the pod network and loopback (the stack's Secret holds a
+# password the service sends, which this server does not check), and neither server persists anything
+# beyond .cluster/. Pulumi.local.yaml points the stack at them (database.host/port, redis.addr).
+
+PG_PORT=$((PORT_BASE + 32))
+REDIS_PORT=$((PORT_BASE + 33))
+PG_DIR="$STATE/postgres"
+LOCAL_DB_NAME=myapp_local
+LOCAL_DB_USER=app_user
+
+services_pg_bin() {
+  local bin
+  bin="$(compgen -G '/usr/lib/postgresql/*/bin/initdb' | sort -V | tail -n 1)"
+  [ -n "$bin" ] || die "PostgreSQL is not installed (scripts/cluster/install-node-deps.sh installs it)"
+  dirname "$bin"
+}
+
+as_postgres() { runuser -u postgres -- "$@"; }
+
+services_start() {
+  local pg
+  pg="$(services_pg_bin)"
+  command -v redis-server >/dev/null || die "redis-server is not installed (scripts/cluster/install-node-deps.sh installs it)"
+  # postgres runs as its own user: it must traverse .cluster/ (no listing) and own its data directory.
+  chmod 711 "$STATE"
+  mkdir -p "$PG_DIR"
+  chown postgres:postgres "$PG_DIR"
+  chmod 700 "$PG_DIR"
+  as_postgres "$pg/initdb" -D "$PG_DIR/data" -U postgres --auth-local=trust --auth-host=trust -E UTF8 >"$LOGS/postgres-initdb.log" 2>&1 \
+    || die "initdb failed (see $LOGS/postgres-initdb.log)"
+  printf 'host all all %s trust\nhost all all 127.0.0.1/32 trust\n' "$POD_CIDR" >"$PG_DIR/data/pg_hba.conf"
+  as_postgres "$pg/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 60 \
+    -o "-c listen_addresses=127.0.0.1,$NODE_IP -p $PG_PORT -c unix_socket_directories=$PG_DIR -c fsync=off -c max_connections=200" start \
+    >/dev/null || die "PostgreSQL did not start (see $PG_DIR/server.log)"
+  as_postgres "$pg/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -v ON_ERROR_STOP=1 -q \
+    -c "CREATE ROLE $LOCAL_DB_USER LOGIN" -c "CREATE DATABASE $LOCAL_DB_NAME OWNER $LOCAL_DB_USER" >/dev/null \
+    || die "creating the local stack's role and database failed"
+  start redis-server --bind "127.0.0.1 $NODE_IP" --port "$REDIS_PORT" --save "" --appendonly no --protected-mode no
+}
+
+services_stop() {
+  local pg
+  if [ -f "$PG_DIR/data/postmaster.pid" ] && pg="$(services_pg_bin 2>/dev/null)"; then
+    as_postgres "$pg/pg_ctl" -D "$PG_DIR/data" -m fast -w -t 30 stop >/dev/null 2>&1 || true
+  fi
+}
