@@ -419,7 +419,9 @@ func (h *nodeHost) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumir
 	}
 
 	cmd := exec.CommandContext(ctx, nodeBin, args...)
-	cmd.Dir = prog.dir
+	// The project root (where Pulumi.yaml is), as upstream's host runs it: relative paths in stack config
+	// (kubernetes.kubeconfig: .cluster/kubeconfig) resolve there whatever directory `main` points into.
+	cmd.Dir = prog.root
 	cmd.Env = env
 	cmd.Stdout = os.Stdout
 	cmd.Stderr = os.Stderr
