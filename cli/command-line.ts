@@ -7,6 +7,11 @@
  * A command declares its options (with their one-line descriptions) and its exit codes in a
  * {@link CommandSpec} and calls {@link readCommandLine}; README.md, "Commands", has the one table of
  * exit codes for every command.
+ *
+ * The commands that run the engine on a stack (`preview`, `deploy`, `drift`) also share: the stack's lock
+ * (another operation holding it is answered at once, exit 3, never waited for), Ctrl-C or SIGTERM (the
+ * running operation cancelled cleanly, exit 130; a third one quits at once), and output scrubbed of every
+ * secret value of the stack.
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
@@ -18,11 +23,11 @@ import { listStackFiles, readProjectName } from "../config/stack-files.js";
  * values (`release/stack-access.ts` `EXIT`); a command uses the subset that can happen to it.
  */
 export const EXIT_CODE = {
-  /** Done: what the command is for succeeded. */
+  /** Done: what the command is for succeeded (`drift`: no drift). */
   ok: 0,
-  /** Failed, in a known state: an invalid stack, a broken mandatory rule, a release rolled back. */
+  /** Failed, in a known state: an invalid stack, a broken mandatory rule, a release rolled back, drift found. */
   failed: 1,
-  /** Failed, state not verified: a preview that did not run, a release not back to a verified one. */
+  /** Failed, state not verified: a preview that did not run, a release not back to a verified one, a drift check that could not check. */
   unverified: 2,
   /** Another operation holds the stack's lock. */
   locked: 3,

@@ -238,8 +238,8 @@ export function progressOf(kind: string, object: unknown, all: readonly unknown[
     case "Namespace":
       return `phase ${typeof status.phase === "string" ? status.phase : "unknown"}`;
     case "HorizontalPodAutoscaler": {
-      const n = (key: string): string => (typeof status[key] === "number" ? String(status[key]) : "?");
-      return `${n("currentReplicas")} replica(s), ${n("desiredReplicas")} desired, ${conditionsText(status) ?? "no conditions yet"}`;
+      const replicas = typeof status.currentReplicas === "number" ? `${status.currentReplicas} replica(s), ${String(status.desiredReplicas ?? "?")} desired, ` : "";
+      return `${replicas}${conditionsText(status) ?? "no conditions yet"}`;
     }
     case "PodDisruptionBudget":
       return typeof status.observedGeneration === "number" ? `observed generation ${status.observedGeneration} of ${String(metadata.generation ?? "?")}` : "not observed yet";

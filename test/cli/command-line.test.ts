@@ -15,7 +15,7 @@ writeFileSync(join(project, "Pulumi.staging.yaml"), stackFileText({ ...productio
 const empty = mkdtempSync(join(tmpdir(), "cli-empty-"));
 const out = mkdtempSync(join(tmpdir(), "cli-out-"));
 
-type Command = "synth" | "policy" | "preview" | "deploy";
+type Command = "synth" | "policy" | "preview" | "deploy" | "drift";
 
 interface Run {
   readonly status: number | null;
@@ -61,9 +61,12 @@ const MISTAKES: ReadonlyArray<readonly [Command, readonly string[], string, numb
   ["deploy", ["--stack", "production", "--cwd", project, "--smoke-timeout", "0"], "deploy: option --smoke-timeout must be a whole number of seconds (got 0) (see --help)", 64],
   ["deploy", ["--stack", "prod", "--cwd", project], "deploy: unknown stack prod; did you mean production? (stacks: production, staging)", 64],
   ["deploy", ["--stack", "production", "--cwd", project, "--plan"], "deploy: option --plan needs a value: --plan <file> (see --help)", 64],
+  ["drift", [], "drift: option --stack is required: --stack <name> (see --help)", 64],
+  ["drift", ["--stack", "stagin", "--cwd", project], "drift: unknown stack stagin; did you mean staging? (stacks: production, staging)", 64],
+  ["drift", ["--stack", "staging", "--cwd", project, "--fix"], "drift: unknown option --fix (see --help)", 64],
 ];
 
-const COMMANDS: readonly Command[] = ["synth", "policy", "preview", "deploy"];
+const COMMANDS: readonly Command[] = ["synth", "policy", "preview", "deploy", "drift"];
 
 /** Spawns every case up front, a few at a time: each command takes seconds to load. */
 async function runAll<T>(jobs: readonly (() => Promise<T>)[], parallel = 4): Promise<T[]> {

@@ -70,6 +70,13 @@ describe("drift from the refresh of a stack edited by hand (kubectl set image, s
   });
 });
 
+describe("drift of a stack with nothing deployed yet (the preview of a first deploy)", () => {
+  it("is a complete refresh of nothing: no drift, nothing to compare", () => {
+    const empty = driftFromEvents(fixture("create"));
+    expect(empty).toMatchObject({ refreshComplete: true, compared: 0, drifted: [], repairs: [] });
+  });
+});
+
 describe("drift from the refresh of an autoscaled stack after the HPA changed the replicas", () => {
   it("finds no drift", () => {
     expect(hpaScaled.refreshComplete).toBe(true);

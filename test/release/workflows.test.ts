@@ -7,6 +7,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
+import { driftMarker } from "../../release/drift-report.js";
 import { commentMarker } from "../../release/markdown-report.js";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -25,7 +26,7 @@ interface Job {
   needs?: string | string[];
   with?: Record<string, unknown>;
   secrets?: unknown;
-  environment?: string | { name: string; url?: string };
+  environment?: string | { name: string; url?: string; deployment?: boolean };
   concurrency?: { group: string; "cancel-in-progress": boolean };
   strategy?: { matrix: Record<string, unknown> };
   steps?: Step[];
@@ -48,8 +49,8 @@ const files = readdirSync(workflowDir).filter((f) => /\.ya?ml$/.test(f)).sort();
 const allSteps = (w: Workflow): Step[] => Object.values(w.jobs).flatMap((j) => j.steps ?? []);
 
 describe("workflow files", () => {
-  it("are the three expected ones", () => {
-    expect(files).toEqual(["deploy-stack.yml", "deploy.yml", "preview.yml"]);
+  it("are the four expected ones", () => {
+    expect(files).toEqual(["deploy-stack.yml", "deploy.yml", "drift.yml", "preview.yml"]);
   });
 
   it.each(files)("%s pins every action to a major version tag or a commit", (file) => {
@@ -158,6 +159,50 @@ describe("deploy.yml and deploy-stack.yml (merges to main)", () => {
     expect(deploy?.env).toMatchObject({ SMOKE_URL: "${{ vars.SMOKE_URL }}", NO_SMOKE_REASON: "${{ vars.NO_SMOKE_REASON }}" });
     expect(deploy?.run).toContain('if [ -n "$SMOKE_URL" ]; then args+=(--smoke-url "$SMOKE_URL"); fi');
     expect(deploy?.run).toContain('if [ -n "$NO_SMOKE_REASON" ]; then args+=(--no-smoke "$NO_SMOKE_REASON"); fi');
+  });
+});
+
+describe("drift.yml (scheduled drift checks)", () => {
+  const w = workflow("drift.yml");
+  const job = w.jobs.drift as Job;
+  const steps = job.steps ?? [];
+  const script = String(steps.find((s) => s.uses?.startsWith("actions/github-script@"))?.with?.script);
+
+  it("runs on a schedule and by hand, one job per environment, in its environment without a deployment", () => {
+    expect(Object.keys(w.on).sort()).toEqual(["schedule", "workflow_dispatch"]);
+    expect(job.strategy?.matrix.stack).toEqual(["staging", "production"]);
+    expect(job.environment).toEqual({ name: "${{ matrix.stack }}", deployment: false });
+  });
+
+  it("may write issues, and nothing more than read the code", () => {
+    expect(w.permissions).toEqual({ contents: "read", issues: "write", "id-token": "write" });
+  });
+
+  it("never shares the deploy's concurrency group (a pending check would cancel a pending deploy)", () => {
+    expect(job.concurrency?.group).toBe("drift-${{ matrix.stack }}");
+  });
+
+  it("runs npm run drift and keeps its exit code, then acts on it", () => {
+    const drift = steps.find((s) => s.run?.includes("npm run --silent drift --"));
+    expect(drift?.run).toContain('npm run --silent drift -- --stack "$STACK"');
+    expect(drift?.run).toContain('echo "exit-code=$?" >> "$GITHUB_OUTPUT"');
+  });
+
+  it("keeps one issue per environment, found by the same hidden marker the report ends with: opened or updated on drift, closed when it is gone", () => {
+    const markerTemplate = /const marker = `(.+)`;/.exec(script)?.[1];
+    expect(markerTemplate?.replace("${stack}", "staging")).toBe(driftMarker("staging"));
+    expect(script).toContain('labels: "drift"');
+    expect(script).toContain("github.paginate");
+    expect(script.indexOf("issues.update")).toBeLessThan(script.indexOf("issues.create("));
+    expect(script).toContain('state: "closed"');
+    // Only a check that ran (0 or 1) touches the issue.
+    expect(steps.find((s) => s.uses?.startsWith("actions/github-script@"))?.if).toBe("steps.drift.outputs.exit-code == '0' || steps.drift.outputs.exit-code == '1'");
+  });
+
+  it("fails the job when the check could not run, but not for drift or a locked stack", () => {
+    const fail = steps.find((s) => s.name === "Fail when the check could not run");
+    expect(fail?.if).toBe("steps.drift.outputs.exit-code != '0' && steps.drift.outputs.exit-code != '1' && steps.drift.outputs.exit-code != '3'");
+    expect(fail?.run).toContain("exit 1");
   });
 });
 
