@@ -1,6 +1,9 @@
 // Command server is the reference Go service the stack deploys: configuration from the
 // environment, /health and /ready probes, Prometheus metrics on a port of their own, JSON logs and
 // a graceful shutdown on SIGTERM.
+//
+// `server migrate [up|status]` applies (or lists) the schema migrations instead, with the same
+// configuration: the stack's migration Job runs it before a release changes any pod.
 package main
 
 import (
@@ -29,7 +32,12 @@ import (
 // timeoutSeconds so that /ready answers 503 itself rather than the kubelet timing out.
 const readyCheckTimeout = time.Second
 
-func main() { os.Exit(run()) }
+func main() {
+	if len(os.Args) > 1 && os.Args[1] == "migrate" {
+		os.Exit(runMigrate(os.Args[2:]))
+	}
+	os.Exit(run())
+}
 
 // run returns the exit code: 0 after a graceful shutdown, 1 for anything else.
 func run() int {
