@@ -11,6 +11,8 @@ import { durationMinutes } from "../config/recovery-targets.js";
 import { RestoreCheckCronJob } from "./backup/restore-check-cron-job.js";
 import { deferredValue } from "./deferred-value.js";
 import { GoService } from "./go-service.js";
+import { MigrationJob } from "./migration-job.js";
+import { durationToSeconds } from "../config/duration.js";
 import { GrafanaDashboardConfigMap } from "./observability/grafana-dashboard-config-map.js";
 import { PrometheusRule } from "./observability/prometheus-rule.js";
 import { ServiceMonitor } from "./observability/service-monitor.js";
@@ -49,6 +51,8 @@ export class ServiceStackChart extends Chart {
   readonly prometheusRule: PrometheusRule;
   /** The backup CronJob, when `backup.enabled`. */
   readonly backup?: BackupCronJob;
+  /** The schema migration Job, when `migrations.enabled`: applied before the Deployment, which depends on it. */
+  readonly migration?: MigrationJob;
 
   constructor(scope: Construct, id: string, props: ServiceStackChartProps) {
     const { config } = props;
@@ -103,8 +107,24 @@ export class ServiceStackChart extends Chart {
       tmpSizeLimit: config.pod.tmpSizeLimit,
       ephemeralStorage: config.pod.ephemeralStorage,
       networkPolicy: config.networkPolicy.enabled ? config.networkPolicy : false,
-      ...(config.release.canary === undefined ? {} : { canary: config.release.canary }),
     });
+
+    if (config.migrations.enabled) {
+      this.migration = new MigrationJob(this, "migration", {
+        serviceName: config.name,
+        environment: config.environment,
+        image: config.migrations.image ?? config.image,
+        args: config.migrations.args,
+        configMapName: this.service.configMap.name,
+        secrets: config.secrets,
+        serviceAccountName: this.service.serviceAccount.name,
+        timeoutSeconds: durationToSeconds(config.migrations.timeout),
+        backoffLimit: config.migrations.backoffLimit,
+        runAsUser: config.pod.runAsUser,
+        runAsGroup: config.pod.runAsGroup,
+        networkPolicy: config.networkPolicy.enabled ? { databasePort: config.database.port, databaseCidrs: config.networkPolicy.databaseCidrs } : false,
+      });
+    }
 
     let restoreCheck: RestoreCheckCronJob | undefined;
     if (config.backup.enabled) [this.backup, restoreCheck] = this.addBackups(config, props.secretKeys ?? []);

@@ -8,14 +8,6 @@ export const ENVIRONMENTS = ["development", "staging", "production"] as const;
 /** One of {@link ENVIRONMENTS}: the `environment` key of a stack, which picks its defaults. */
 export type Environment = (typeof ENVIRONMENTS)[number];
 
-/**
- * How a release reaches the pods: `rolling` replaces them a few at a time (Kubernetes' rolling update);
- * `canary` first runs the new image beside them, judges it against the service's SLOs, then promotes it.
- */
-export const RELEASE_STRATEGIES = ["rolling", "canary"] as const;
-/** One of {@link RELEASE_STRATEGIES}: the `release.strategy` key of a stack. */
-export type ReleaseStrategy = (typeof RELEASE_STRATEGIES)[number];
-
 /** The shape of the defaults: every settable key except those that have no sensible default. */
 export interface EnvironmentDefaults {
   /** The Go service's HTTP server, passed to it as environment variables. */
@@ -94,11 +86,6 @@ export interface EnvironmentDefaults {
     /** Average memory use the HPA aims for, in percent of the memory request. */
     readonly targetMemoryUtilizationPercentage: number;
   };
-  /** How a release reaches the pods (the rest of `release` is the same everywhere: {@link COMMON_DEFAULTS}). */
-  readonly release: {
-    /** `rolling` (Kubernetes replaces the pods a few at a time) or `canary` (steps judged against the SLOs, then promotion). */
-    readonly strategy: ReleaseStrategy;
-  };
   /** CPU and memory of the service container. */
   readonly resources: {
     /** What the scheduler reserves for the container. */
@@ -151,7 +138,6 @@ export const ENVIRONMENT_DEFAULTS: Readonly<Record<Environment, EnvironmentDefau
       targetMemoryUtilizationPercentage: 80,
     },
     resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "500m", memory: "512Mi" } },
-    release: { strategy: "rolling" },
   },
   staging: {
     server: { ...COMMON_SERVER, port: 8080 },
@@ -169,7 +155,6 @@ export const ENVIRONMENT_DEFAULTS: Readonly<Record<Environment, EnvironmentDefau
       targetMemoryUtilizationPercentage: 80,
     },
     resources: SEED_RESOURCES,
-    release: { strategy: "rolling" },
   },
   production: {
     server: { ...COMMON_SERVER, port: 8080 },
@@ -186,8 +171,6 @@ export const ENVIRONMENT_DEFAULTS: Readonly<Record<Environment, EnvironmentDefau
       targetMemoryUtilizationPercentage: 80,
     },
     resources: SEED_RESOURCES,
-    // Every production release is a canary gated by the SLOs (README, "Releases"); `release.strategy: rolling` opts out.
-    release: { strategy: "canary" },
   },
 };
 
@@ -346,6 +329,52 @@ export const COMMON_DEFAULTS = {
     /** @default 3 */
     failedJobsRetained: 3,
   },
+  loadTest: {
+    /** The route the load test requests, relative to the service's URL (the seed's API route; `/api/*` is what the faults slow down). @default "/api/items" */
+    path: "/api/items",
+    /**
+     * Connections kept open at full load. Small enough for CI on two cores; the staging profile (README,
+     * "Load tests") uses the seed's 50 to 200.
+     * @default 10
+     */
+    concurrency: 10,
+    /** Time over which the connections are opened, in up to 4 waves, before the measured phase; "0s" for none. @default "2s" */
+    rampUp: "2s",
+    /** The measured phase at full concurrency, on which latency and throughput are judged (seed: 60 to 300 s in staging). @default "10s" */
+    duration: "10s",
+    /** Most requests one run sends, ramp-up included: the test stops there even before its duration. @default 100000 */
+    maxRequests: 100000,
+    /** A request that has no answer after this counts as an error. @default "10s" */
+    requestTimeout: "10s",
+    /** Largest share of failed requests (non-2xx/3xx answers, timeouts, connection errors), ramp-up included (seed: 1 %). @default 0.01 */
+    maxErrorRatio: 0.01,
+    /** Largest 95th percentile of the response time in the measured phase (seed: 500 ms). @default "500ms" */
+    maxP95: "500ms",
+    /** Fewest requests per second in the measured phase (seed: 100 req/s). @default 100 */
+    minThroughput: 100,
+  },
+  migrations: {
+    /**
+     * Run the service's schema migrations as a Job before every release's pods change (`server migrate up`
+     * in the service's image). Off unless the stack turns it on: the image must have the `migrate` command.
+     * @default false
+     */
+    enabled: false,
+    /** Arguments of the image's entrypoint that apply the pending migrations. @default ["migrate", "up"] */
+    args: ["migrate", "up"],
+    /** How long the migration Job may run before Kubernetes stops it and the release fails; below `kubernetes.rolloutTimeout`. @default "5m" */
+    timeout: "5m",
+    /** Retries of a failed migration (a failure is a release problem to read, not a glitch to retry). @default 0 */
+    backoffLimit: 0,
+    /** The migration files in this repository, for the expand-only policy (relative to Pulumi.yaml). @default "examples/go-service/migrations" */
+    directory: "examples/go-service/migrations",
+    /** The service's Go code in this repository, which the policy searches for uses of what a migration drops. @default "examples/go-service" */
+    codeDirectory: "examples/go-service",
+    /** @default - CPU 50m request / 500m limit, memory 64Mi request / 256Mi limit */
+    resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
+    /** Ephemeral storage of the Job's container (its logs only: the root filesystem is read-only). @default - request 16Mi, limit 64Mi */
+    ephemeralStorage: { request: "16Mi", limit: "64Mi" },
+  },
   kubernetes: {
     /** How long `pulumi up` waits for an object to be ready (a rollout, endpoints, ...) before it fails (and the release rolls back). @default "10m" */
     rolloutTimeout: "10m",
@@ -359,32 +388,5 @@ export const COMMON_DEFAULTS = {
      * `StatusForConfigurationResources` feature gate): they are awaited until a Prometheus accepted them. @default false
      */
     prometheusOperatorStatus: false,
-  },
-  release: {
-    /**
-     * The canary steps (`release.strategy: canary`): the share of the pods that run the new image, how
-     * long each share runs before it is judged (the analysis window), and the fewest canary requests that
-     * window must hold for a verdict. 100 % is the promotion, after the last step. One error in
-     * `minRequests` must stay under the gate (README, "Releases"): 1000 requests leave room for one with a
-     * 99.9 % availability SLO.
-     * @default - 10 % of the pods for 5m (at least 1000 requests), then 50 % for 10m (at least 5000)
-     */
-    steps: [
-      { traffic: 10, pause: "5m", minRequests: 1000 },
-      { traffic: 50, pause: "10m", minRequests: 5000 },
-    ],
-    /**
-     * What a step without a verdict does (no data, fewer requests than `minRequests`, a failed query):
-     * `abort` (fail closed) or `promote` (carry on as if it passed).
-     * @default "abort"
-     */
-    inconclusive: "abort",
-    /**
-     * How much faster than the stable track the canary may spend each SLO's error budget: a step fails when
-     * the canary's bad-request ratio exceeds the stable track's by more than this × the error budget. 3 is
-     * the burn rate of the SLO's slow-burn (ticket) alert over a day.
-     * @default 3
-     */
-    maxExtraBurnRate: 3,
   },
 } as const;

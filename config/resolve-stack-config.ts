@@ -87,8 +87,15 @@ function derivedDefaults(environment: Environment, user: Json, block: ConfigBloc
     },
     kubernetes: COMMON_DEFAULTS.kubernetes,
     monitoring: {},
-    // A worker serves no HTTP requests for a canary to be judged by: it rolls, whatever its environment.
-    release: { ...ENVIRONMENT_DEFAULTS[environment].release, ...(user.role === "worker" ? { strategy: "rolling" } : {}), ...COMMON_DEFAULTS.release },
+    loadTest: COMMON_DEFAULTS.loadTest,
+    migrations: {
+      enabled: COMMON_DEFAULTS.migrations.enabled,
+      args: COMMON_DEFAULTS.migrations.args,
+      timeout: COMMON_DEFAULTS.migrations.timeout,
+      backoffLimit: COMMON_DEFAULTS.migrations.backoffLimit,
+      directory: COMMON_DEFAULTS.migrations.directory,
+      codeDirectory: COMMON_DEFAULTS.migrations.codeDirectory,
+    },
   };
 }
 

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { monitoringConfigSchema } from "./monitoring-config.js";
-import { releaseConfigSchema, releaseViolations } from "./release-config.js";
+import { loadTestConfigSchema, loadTestViolations } from "./load-test-config.js";
+import { migrationsConfigSchema, migrationsViolations } from "./migrations-config.js";
 import { ENVIRONMENTS } from "./environment-defaults.js";
 import { cpuMillicores, isCpuQuantity, isGoDuration, isMemoryQuantity, durationSeconds, memoryBytes } from "./quantities.js";
 import { BACKUP_METHODS, durationMinutes } from "./recovery-targets.js";
@@ -218,8 +219,10 @@ export const stackConfigSchema = z.strictObject({
   }),
   /** Alert thresholds, SLOs, scrape settings and dashboard identity (alerts/README.md). */
   monitoring: monitoringConfigSchema,
-  /** How a release reaches the pods: rolling, or canary steps judged against the SLOs (README, "Releases"). */
-  release: releaseConfigSchema,
+  /** The load test `npm run loadtest` runs against the stack, and the criteria it must meet (README, "Load tests"). */
+  loadTest: loadTestConfigSchema,
+  /** The schema migrations Job that runs before a release's pods change (README, "Database migrations"). */
+  migrations: migrationsConfigSchema,
 });
 
 /** The validated, fully resolved configuration of one stack. */
@@ -358,6 +361,6 @@ export function crossFieldViolations(input: unknown): RuleViolation[] {
       add(["backup", "walArchiveTimeout"], walArchiveTimeoutProblem(walTimeout, rpoMinutes));
     }
   }
-  violations.push(...releaseViolations(input));
+  violations.push(...loadTestViolations(input), ...migrationsViolations(input));
   return violations;
 }

@@ -322,49 +322,52 @@ export function walArchiveTimeoutProblem(timeout: string, rpoMinutes: number): s
   return undefined;
 }
 
-/** A canary step's share of the pods, in percent: 1 to 99 (100 % is the promotion, which follows the last step). */
-export function canaryTrafficProblem(traffic: number): string | undefined {
-  return Number.isInteger(traffic) && traffic >= 1 && traffic <= 99
-    ? undefined
-    : `must be a whole percentage from 1 to 99 (got ${traffic}): 100 % is the promotion, which follows the last step`;
+/** A duration between `minSeconds` and `maxSeconds` (load test phases and bounds, the migration Job's deadline). */
+export function boundedDurationProblem(value: string, minSeconds: number, maxSeconds: number): string | undefined {
+  if (!isPrometheusDuration(value) || value === "") return `"${value}" must be a duration such as 500ms, 30s or 5m`;
+  const seconds = durationToSeconds(value);
+  if (seconds < minSeconds) return `"${value}" must be at least ${formatSeconds(minSeconds)}`;
+  return seconds > maxSeconds ? `"${value}" must be at most ${formatSeconds(maxSeconds)}` : undefined;
 }
 
-/** Each canary step gives the canary a larger share of the pods than the step before. */
-export function canaryTrafficOrderProblem(previous: number, traffic: number): string | undefined {
-  return traffic > previous ? undefined : `(${traffic}) must be above the previous step's (${previous}): each step gives the canary a larger share`;
+function formatSeconds(seconds: number): string {
+  if (seconds < 1) return `${Math.round(seconds * 1000)}ms`;
+  return seconds % 60 === 0 && seconds >= 60 ? `${seconds / 60}m` : `${seconds}s`;
+}
+
+/** A share of requests from 0 (none tolerated) to below 1, e.g. a load test's tolerated error ratio (0.01 = 1 %). */
+export function ratioProblem(value: number): string | undefined {
+  return Number.isFinite(value) && value >= 0 && value < 1 ? undefined : `must be a fraction from 0 to below 1 (0.01 = 1 %; got ${value})`;
+}
+
+/** The load test's ramp-up must leave a measured phase: it is at most the duration of the test. */
+export function loadTestRampUpProblem(rampUp: string, duration: string): string | undefined {
+  if (!isPrometheusDuration(rampUp) || !isPrometheusDuration(duration)) return undefined;
+  return durationToSeconds(rampUp) > durationToSeconds(duration)
+    ? `(${rampUp}) must not exceed loadTest.duration (${duration}): the criteria are judged on the phase at full concurrency`
+    : undefined;
+}
+
+/** An HTTP path the load test requests, relative to the service's URL: absolute, no scheme or host. */
+export function requestPathProblem(path: string): string | undefined {
+  if (!path.startsWith("/") || path.startsWith("//")) return `"${path}" must be an absolute path such as /api/items`;
+  return /\s/.test(path) ? `"${path}" must not contain spaces` : undefined;
 }
 
 /**
- * A canary step's pause, which is also its analysis window: a Prometheus duration of whole seconds that
- * holds at least two scrapes of the canary's pods (`rate()` needs two samples).
+ * The migration Job's deadline must end before the update stops waiting for it
+ * (`kubernetes.rolloutTimeout`): otherwise the update gives up on a migration still running, and the
+ * release's outcome would depend on which one ends first.
  */
-export function canaryPauseProblem(pause: string, scrapeInterval: string): string | undefined {
-  if (!isPrometheusDuration(pause)) return `"${pause}" must be a duration such as 30s, 5m or 1h`;
-  const seconds = durationToSeconds(pause);
-  if (!Number.isInteger(seconds) || seconds < 1) return `"${pause}" must be a whole number of seconds, at least 1s`;
-  const interval = isPrometheusDuration(scrapeInterval) ? durationToSeconds(scrapeInterval) : undefined;
-  if (interval !== undefined && seconds < 2 * interval) {
-    return `"${pause}" must be at least twice the scrape interval (monitoring.prometheus.scrapeInterval ${scrapeInterval}): the analysis needs two scrapes of the canary inside the step`;
-  }
-  return undefined;
-}
-
-/** The base URL of a Prometheus HTTP API (`<url>/api/v1/query`): http or https, no query string or fragment. */
-export function prometheusUrlProblem(url: string): string | undefined {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return `"${url}" must be an absolute URL such as http://prometheus.monitoring.svc:9090`;
-  }
-  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") return `"${url}" must be an http or https URL`;
-  if (parsed.search !== "" || parsed.hash !== "") return `"${url}" must not have a query string or fragment: the client appends /api/v1/query`;
-  return undefined;
-}
-
-/** A canary is judged by the HTTP requests it serves: a worker serves none. */
-export function canaryRoleProblem(role: string | undefined): string | undefined {
-  return role === "worker"
-    ? 'cannot be judged for a worker: it serves no HTTP requests for the canary analysis to measure; use release.strategy: rolling (or role: "api")'
+export function migrationTimeoutProblem(timeout: string, rolloutTimeout: string, rolloutTimeoutSeconds: number): string | undefined {
+  if (!isPrometheusDuration(timeout)) return undefined;
+  return durationToSeconds(timeout) >= rolloutTimeoutSeconds
+    ? `(${timeout}) must be below kubernetes.rolloutTimeout (${rolloutTimeout}): the update waits that long for the migration Job, which must fail on its own deadline first`
     : undefined;
+}
+
+/** A path inside the project, relative to the directory of Pulumi.yaml: no absolute path, no `..`. */
+export function projectPathProblem(path: string): string | undefined {
+  if (path === "" || path.startsWith("/")) return `"${path}" must be a path relative to the project directory, such as examples/go-service/migrations`;
+  return path.split("/").includes("..") ? `"${path}" must stay inside the project directory (no ..)` : undefined;
 }

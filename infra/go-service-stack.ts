@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { ResolvedStack } from "../config/resolve-stack-config.js";
 import type { SecretConfigKey } from "../config/schema.js";
 import { applyTier, registerObject } from "./kubernetes/object-resources.js";
+import { isMigrationJob, isMigrationNetworkPolicy, waitsForMigrations } from "./kubernetes/migration-order.js";
 import { type ClusterCapabilities, PATCH_FORCE_ANNOTATION, withAwaitAnnotations } from "./kubernetes/readiness.js";
 import type { KubernetesObject } from "../synth/synthesize.js";
 
@@ -20,7 +21,8 @@ export interface GoServiceStackArgs {
 
 /**
  * Applies one stack's Kubernetes objects, one typed Pulumi resource per object, in dependency order
- * (Namespace; then ServiceAccounts, ConfigMaps and the Secret; then the workloads and the rest), and
+ * (Namespace; then ServiceAccounts, ConfigMaps and the Secret; then the schema migration Job, when the
+ * stack has one, awaited to success; then the workloads, Deployments after the migrations, and the rest), and
  * creates the service's Secret from Pulumi secret config so its values never pass through YAML.
  *
  * Every object is awaited to its ready state before the update succeeds, within the stack's
@@ -70,12 +72,18 @@ export class GoServiceStack extends pulumi.ComponentResource {
       resources[`${object.kind}/${object.metadata.name}`] = resource;
       return resource;
     });
-    for (const object of tiers[2] ?? []) {
-      resources[`${object.kind}/${object.metadata.name}`] = registerObject(object, {
-        ...base,
-        dependsOn: [...namespaces, ...foundation, this.secret],
-        customTimeouts: timeouts,
-      });
+    // The schema migrations run first (their Job awaited to success); the workloads that run the new code wait for them.
+    const workloads = tiers[2] ?? [];
+    const register = (object: KubernetesObject, dependsOn: pulumi.Resource[]) => {
+      const resource = registerObject(object, { ...base, dependsOn, customTimeouts: timeouts });
+      resources[`${object.kind}/${object.metadata.name}`] = resource;
+      return resource;
+    };
+    const before = [...namespaces, ...foundation, this.secret];
+    const migrationPolicies = workloads.filter(isMigrationNetworkPolicy).map((object) => register(object, before));
+    const migrations = workloads.filter(isMigrationJob).map((object) => register(object, [...before, ...migrationPolicies]));
+    for (const object of workloads.filter((o) => !isMigrationJob(o) && !isMigrationNetworkPolicy(o))) {
+      register(object, [...before, ...(waitsForMigrations(object) ? migrations : [])]);
     }
 
     this.resources = resources;

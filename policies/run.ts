@@ -1,5 +1,6 @@
 /** Runs the guardrails over a set of objects and formats what they find. */
-import { CLOUD_RULES, KUBERNETES_RULES } from "./rules.js";
+import { CLOUD_RULES, KUBERNETES_RULES, MIGRATION_RULES } from "./rules.js";
+import type { MigrationSource } from "./migrations/expand-only.js";
 import { formatObjectRef, type CloudResource, type KubernetesManifest, type PolicyContext, type PolicyRule, type Violation } from "./types.js";
 
 /** Runs `rules` (both halves) over `objects`; violations sorted by object, then rule. */
@@ -25,6 +26,11 @@ export function checkKubernetesManifests(manifests: readonly KubernetesManifest[
 /** Every cloud guardrail over a set of Pulumi resources. */
 export function checkCloudResources(resources: readonly CloudResource[]): Violation[] {
   return runRules(CLOUD_RULES, resources);
+}
+
+/** The migration guardrails over a release's migrations and code (and the previous release's, when known). */
+export function checkMigrations(sources: readonly MigrationSource[]): Violation[] {
+  return runRules(MIGRATION_RULES, sources);
 }
 
 /** Violations that fail the run. */

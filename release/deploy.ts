@@ -24,6 +24,7 @@ import {
   writeReleaseRecord,
 } from "./release-record.js";
 import { kindOf, summaryText } from "./markdown-report.js";
+import { checkReleaseMigrations, migrationFailureNote, migrationPaths } from "./migration-gate.js";
 import { SecretScrubber } from "./secret-mask.js";
 import { writeStackConfig } from "./stack-config.js";
 import { EXIT, openStack, readStackConfig, rephrase, ReleaseError, secretValuesOf, type StackTarget, stripColor } from "./stack-access.js";
@@ -204,6 +205,14 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
     return finish({ exitCode: EXIT.notApplied, outcome: "not-applied", failure: `the release could not be recorded, so nothing was changed: ${(error as Error).message}`, checks: [] });
   }
 
+  // The release's new migrations must be expand-only against the last good release's code: checked before anything changes.
+  const migrations = migrationPaths(config);
+  if (migrations !== undefined) {
+    const check = checkReleaseMigrations(target.workDir, migrations, lastGood);
+    log(check.summary);
+    if (check.failure !== undefined) return finish({ exitCode: EXIT.notApplied, outcome: "not-applied", failure: check.failure, checks: [] });
+  }
+
   // 1. Preview, after a refresh (nothing written): what the update will do, and the drift it puts back.
   // A release that cannot even be planned changes nothing.
   const access = clusterAccess(configObject(config, KUBERNETES_KEY), target.workDir, options.target.envVars ?? {});
@@ -228,6 +237,9 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
   // 3. Verify.
   let checks: Check[] = [];
   let failure = update.failure;
+  // A failed migration Job stopped the update before the Deployment: say so first.
+  const migrationNote = failure === undefined ? undefined : migrationFailureNote(failure);
+  if (migrationNote !== undefined) failure = `${migrationNote}\n${failure ?? ""}`;
   if (failure === undefined) {
     const verified = await timer.time("verify", () => verifyStack(stack, config, options, timeout));
     checks = verified.checks;
