@@ -107,6 +107,7 @@ export class ServiceStackChart extends Chart {
       tmpSizeLimit: config.pod.tmpSizeLimit,
       ephemeralStorage: config.pod.ephemeralStorage,
       networkPolicy: config.networkPolicy.enabled ? config.networkPolicy : false,
+      ...(config.release.canary === undefined ? {} : { canary: config.release.canary }),
     });
 
     if (config.migrations.enabled) {

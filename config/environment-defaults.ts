@@ -8,6 +8,14 @@ export const ENVIRONMENTS = ["development", "staging", "production"] as const;
 /** One of {@link ENVIRONMENTS}: the `environment` key of a stack, which picks its defaults. */
 export type Environment = (typeof ENVIRONMENTS)[number];
 
+/**
+ * How a release reaches the pods: `rolling` replaces them a few at a time (Kubernetes' rolling update);
+ * `canary` first runs the new image beside them, judges it against the service's SLOs, then promotes it.
+ */
+export const RELEASE_STRATEGIES = ["rolling", "canary"] as const;
+/** One of {@link RELEASE_STRATEGIES}: the `release.strategy` key of a stack. */
+export type ReleaseStrategy = (typeof RELEASE_STRATEGIES)[number];
+
 /** The shape of the defaults: every settable key except those that have no sensible default. */
 export interface EnvironmentDefaults {
   /** The Go service's HTTP server, passed to it as environment variables. */
@@ -86,6 +94,11 @@ export interface EnvironmentDefaults {
     /** Average memory use the HPA aims for, in percent of the memory request. */
     readonly targetMemoryUtilizationPercentage: number;
   };
+  /** How a release reaches the pods (the rest of `release` is the same everywhere: {@link COMMON_DEFAULTS}). */
+  readonly release: {
+    /** `rolling` (Kubernetes replaces the pods a few at a time) or `canary` (steps judged against the SLOs, then promotion). */
+    readonly strategy: ReleaseStrategy;
+  };
   /** CPU and memory of the service container. */
   readonly resources: {
     /** What the scheduler reserves for the container. */
@@ -138,6 +151,7 @@ export const ENVIRONMENT_DEFAULTS: Readonly<Record<Environment, EnvironmentDefau
       targetMemoryUtilizationPercentage: 80,
     },
     resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "500m", memory: "512Mi" } },
+    release: { strategy: "rolling" },
   },
   staging: {
     server: { ...COMMON_SERVER, port: 8080 },
@@ -155,6 +169,7 @@ export const ENVIRONMENT_DEFAULTS: Readonly<Record<Environment, EnvironmentDefau
       targetMemoryUtilizationPercentage: 80,
     },
     resources: SEED_RESOURCES,
+    release: { strategy: "rolling" },
   },
   production: {
     server: { ...COMMON_SERVER, port: 8080 },
@@ -171,6 +186,8 @@ export const ENVIRONMENT_DEFAULTS: Readonly<Record<Environment, EnvironmentDefau
       targetMemoryUtilizationPercentage: 80,
     },
     resources: SEED_RESOURCES,
+    // Every production release is a canary gated by the SLOs (README, "Releases"); `release.strategy: rolling` opts out.
+    release: { strategy: "canary" },
   },
 };
 
@@ -388,5 +405,32 @@ export const COMMON_DEFAULTS = {
      * `StatusForConfigurationResources` feature gate): they are awaited until a Prometheus accepted them. @default false
      */
     prometheusOperatorStatus: false,
+  },
+  release: {
+    /**
+     * The canary steps (`release.strategy: canary`): the share of the pods that run the new image, how
+     * long each share runs before it is judged (the analysis window), and the fewest canary requests that
+     * window must hold for a verdict. 100 % is the promotion, after the last step. One error in
+     * `minRequests` must stay under the gate (README, "Releases"): 1000 requests leave room for one with a
+     * 99.9 % availability SLO.
+     * @default - 10 % of the pods for 5m (at least 1000 requests), then 50 % for 10m (at least 5000)
+     */
+    steps: [
+      { traffic: 10, pause: "5m", minRequests: 1000 },
+      { traffic: 50, pause: "10m", minRequests: 5000 },
+    ],
+    /**
+     * What a step without a verdict does (no data, fewer requests than `minRequests`, a failed query):
+     * `abort` (fail closed) or `promote` (carry on as if it passed).
+     * @default "abort"
+     */
+    inconclusive: "abort",
+    /**
+     * How much faster than the stable track the canary may spend each SLO's error budget: a step fails when
+     * the canary's bad-request ratio exceeds the stable track's by more than this × the error budget. 3 is
+     * the burn rate of the SLO's slow-burn (ticket) alert over a day.
+     * @default 3
+     */
+    maxExtraBurnRate: 3,
   },
 } as const;

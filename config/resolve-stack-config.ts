@@ -96,6 +96,8 @@ function derivedDefaults(environment: Environment, user: Json, block: ConfigBloc
       directory: COMMON_DEFAULTS.migrations.directory,
       codeDirectory: COMMON_DEFAULTS.migrations.codeDirectory,
     },
+    // A worker serves no HTTP requests for a canary to be judged by: it rolls, whatever its environment.
+    release: { ...ENVIRONMENT_DEFAULTS[environment].release, ...(user.role === "worker" ? { strategy: "rolling" } : {}), ...COMMON_DEFAULTS.release },
   };
 }
 

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { monitoringConfigSchema } from "./monitoring-config.js";
 import { loadTestConfigSchema, loadTestViolations } from "./load-test-config.js";
 import { migrationsConfigSchema, migrationsViolations } from "./migrations-config.js";
+import { releaseConfigSchema, releaseViolations } from "./release-config.js";
 import { ENVIRONMENTS } from "./environment-defaults.js";
 import { cpuMillicores, isCpuQuantity, isGoDuration, isMemoryQuantity, durationSeconds, memoryBytes } from "./quantities.js";
 import { BACKUP_METHODS, durationMinutes } from "./recovery-targets.js";
@@ -223,6 +224,8 @@ export const stackConfigSchema = z.strictObject({
   loadTest: loadTestConfigSchema,
   /** The schema migrations Job that runs before a release's pods change (README, "Database migrations"). */
   migrations: migrationsConfigSchema,
+  /** How a release reaches the pods: rolling, or canary steps judged against the SLOs (README, "Releases"). */
+  release: releaseConfigSchema,
 });
 
 /** The validated, fully resolved configuration of one stack. */
@@ -361,6 +364,7 @@ export function crossFieldViolations(input: unknown): RuleViolation[] {
       add(["backup", "walArchiveTimeout"], walArchiveTimeoutProblem(walTimeout, rpoMinutes));
     }
   }
+  violations.push(...releaseViolations(input));
   violations.push(...loadTestViolations(input), ...migrationsViolations(input));
   return violations;
 }

@@ -322,6 +322,53 @@ export function walArchiveTimeoutProblem(timeout: string, rpoMinutes: number): s
   return undefined;
 }
 
+/** A canary step's share of the pods, in percent: 1 to 99 (100 % is the promotion, which follows the last step). */
+export function canaryTrafficProblem(traffic: number): string | undefined {
+  return Number.isInteger(traffic) && traffic >= 1 && traffic <= 99
+    ? undefined
+    : `must be a whole percentage from 1 to 99 (got ${traffic}): 100 % is the promotion, which follows the last step`;
+}
+
+/** Each canary step gives the canary a larger share of the pods than the step before. */
+export function canaryTrafficOrderProblem(previous: number, traffic: number): string | undefined {
+  return traffic > previous ? undefined : `(${traffic}) must be above the previous step's (${previous}): each step gives the canary a larger share`;
+}
+
+/**
+ * A canary step's pause, which is also its analysis window: a Prometheus duration of whole seconds that
+ * holds at least two scrapes of the canary's pods (`rate()` needs two samples).
+ */
+export function canaryPauseProblem(pause: string, scrapeInterval: string): string | undefined {
+  if (!isPrometheusDuration(pause)) return `"${pause}" must be a duration such as 30s, 5m or 1h`;
+  const seconds = durationToSeconds(pause);
+  if (!Number.isInteger(seconds) || seconds < 1) return `"${pause}" must be a whole number of seconds, at least 1s`;
+  const interval = isPrometheusDuration(scrapeInterval) ? durationToSeconds(scrapeInterval) : undefined;
+  if (interval !== undefined && seconds < 2 * interval) {
+    return `"${pause}" must be at least twice the scrape interval (monitoring.prometheus.scrapeInterval ${scrapeInterval}): the analysis needs two scrapes of the canary inside the step`;
+  }
+  return undefined;
+}
+
+/** The base URL of a Prometheus HTTP API (`<url>/api/v1/query`): http or https, no query string or fragment. */
+export function prometheusUrlProblem(url: string): string | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return `"${url}" must be an absolute URL such as http://prometheus.monitoring.svc:9090`;
+  }
+  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") return `"${url}" must be an http or https URL`;
+  if (parsed.search !== "" || parsed.hash !== "") return `"${url}" must not have a query string or fragment: the client appends /api/v1/query`;
+  return undefined;
+}
+
+/** A canary is judged by the HTTP requests it serves: a worker serves none. */
+export function canaryRoleProblem(role: string | undefined): string | undefined {
+  return role === "worker"
+    ? 'cannot be judged for a worker: it serves no HTTP requests for the canary analysis to measure; use release.strategy: rolling (or role: "api")'
+    : undefined;
+}
+
 /** A duration between `minSeconds` and `maxSeconds` (load test phases and bounds, the migration Job's deadline). */
 export function boundedDurationProblem(value: string, minSeconds: number, maxSeconds: number): string | undefined {
   if (!isPrometheusDuration(value) || value === "") return `"${value}" must be a duration such as 500ms, 30s or 5m`;

@@ -88,6 +88,14 @@ describe("GoService in production (seed Helm values)", () => {
       ["DB_PASSWORD", "myapp-secrets", "db-password"],
       ["REDIS_PASSWORD", "myapp-secrets", "redis-password"],
     ]);
+    // Required keys fail the pod if missing; REDIS_PASSWORD is optional, like its config key.
+    expect(secretRefs.map((e) => [e.name, e.valueFrom.secretKeyRef.optional])).toEqual([
+      ["JWT_SECRET", false],
+      ["ENCRYPTION_KEY", false],
+      ["CSRF_SECRET", false],
+      ["DB_PASSWORD", false],
+      ["REDIS_PASSWORD", true],
+    ]);
     expect((c.env as Json[]).every((e) => e.value === undefined || ["GOMEMLIMIT"].includes(e.name))).toBe(true);
     const data = findObject(production, "ConfigMap").data as Json;
     expect(data).toMatchObject({
@@ -165,7 +173,8 @@ describe("GoService in production (seed Helm values)", () => {
     const service = findObject(production, "Service");
     expect(service.spec.type).toBe("ClusterIP");
     expect(service.spec.ports[0]).toEqual({ name: "http", port: 80, targetPort: "http", protocol: "TCP" });
-    expect(service.spec.selector).toEqual({ "app.kubernetes.io/name": "myapp", "app.kubernetes.io/instance": "myapp" });
+    // Every release track: a canary's pods (instance myapp-canary) get their share of the requests.
+    expect(service.spec.selector).toEqual({ "app.kubernetes.io/name": "myapp" });
   });
 
   it("serves every host over TLS through nginx, with rate limit and CORS from the config", () => {
@@ -181,10 +190,10 @@ describe("GoService in production (seed Helm values)", () => {
     });
   });
 
-  it("has a PodDisruptionBudget of one pod at a time", () => {
+  it("has a PodDisruptionBudget of one pod at a time, over every release track", () => {
     expect(findObject(production, "PodDisruptionBudget").spec).toEqual({
       maxUnavailable: 1,
-      selector: { matchLabels: { "app.kubernetes.io/instance": "myapp", "app.kubernetes.io/name": "myapp" } },
+      selector: { matchLabels: { "app.kubernetes.io/name": "myapp" } },
     });
   });
 
