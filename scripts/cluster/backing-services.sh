@@ -1,14 +1,15 @@
 # shellcheck shell=bash
 # The local stack's database and cache, for its pods on the real node (sourced by up.sh and down.sh after
-# lib.sh): a PostgreSQL and a Redis on this host, listening on the bridge address ($NODE_IP, where pods
-# reach the host) and on 127.0.0.1 (for tests), never on the host's network interfaces.
+# lib.sh): a PostgreSQL and a Redis on this host, listening only on the bridge address ($NODE_IP, where pods
+# and this host reach them), never on the host's network interfaces. Their ports are the standard ones:
+# the bridge exists once per machine (one real node at a time), so GSS_CLUSTER_PORT_BASE need not shift them.
 #
 # Local only: PostgreSQL trusts connections from the pod network and loopback (the stack's Secret holds a
 # password the service sends, which this server does not check), and neither server persists anything
 # beyond .cluster/. Pulumi.local.yaml points the stack at them (database.host/port, redis.addr).
 
-PG_PORT=$((PORT_BASE + 32))
-REDIS_PORT=$((PORT_BASE + 33))
+PG_PORT=5432
+REDIS_PORT=6379
 PG_DIR="$STATE/postgres"
 LOCAL_DB_NAME=myapp_local
 LOCAL_DB_USER=app_user
@@ -33,14 +34,14 @@ services_start() {
   chmod 700 "$PG_DIR"
   as_postgres "$pg/initdb" -D "$PG_DIR/data" -U postgres --auth-local=trust --auth-host=trust -E UTF8 >"$LOGS/postgres-initdb.log" 2>&1 \
     || die "initdb failed (see $LOGS/postgres-initdb.log)"
-  printf 'host all all %s trust\nhost all all 127.0.0.1/32 trust\n' "$POD_CIDR" >"$PG_DIR/data/pg_hba.conf"
+  printf 'host all all %s trust\n' "$POD_CIDR" >"$PG_DIR/data/pg_hba.conf"
   as_postgres "$pg/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 60 \
-    -o "-c listen_addresses=127.0.0.1,$NODE_IP -p $PG_PORT -c unix_socket_directories=$PG_DIR -c fsync=off -c max_connections=200" start \
+    -o "-c listen_addresses=$NODE_IP -p $PG_PORT -c unix_socket_directories=$PG_DIR -c fsync=off -c max_connections=200" start \
     >/dev/null || die "PostgreSQL did not start (see $PG_DIR/server.log)"
-  as_postgres "$pg/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -v ON_ERROR_STOP=1 -q \
+  as_postgres "$pg/psql" -h "$NODE_IP" -p "$PG_PORT" -U postgres -v ON_ERROR_STOP=1 -q \
     -c "CREATE ROLE $LOCAL_DB_USER LOGIN" -c "CREATE DATABASE $LOCAL_DB_NAME OWNER $LOCAL_DB_USER" >/dev/null \
     || die "creating the local stack's role and database failed"
-  start redis-server --bind "127.0.0.1 $NODE_IP" --port "$REDIS_PORT" --save "" --appendonly no --protected-mode no
+  start redis-server --bind "$NODE_IP" --port "$REDIS_PORT" --save "" --appendonly no --protected-mode no
 }
 
 services_stop() {

@@ -44,7 +44,7 @@ if [ -d "$STATE" ]; then
   rm -rf "$STATE"
 fi
 
-for p in $ETCD_CLIENT_PORT $ETCD_PEER_PORT $APISERVER_PORT $CONTROLLER_MANAGER_PORT $SCHEDULER_PORT $KWOK_PORT $PG_PORT $REDIS_PORT \
+for p in $ETCD_CLIENT_PORT $ETCD_PEER_PORT $APISERVER_PORT $CONTROLLER_MANAGER_PORT $SCHEDULER_PORT $KWOK_PORT \
   $KUBELET_PORT $KUBELET_HEALTHZ_PORT $KUBE_PROXY_HEALTHZ_PORT $KUBE_PROXY_METRICS_PORT; do
   if ss -Htln "sport = :$p" | grep -q .; then
     die "port 127.0.0.1:$p is already in use (another cluster? set GSS_CLUSTER_PORT_BASE to shift all ports)"
@@ -253,7 +253,7 @@ if [ "$REAL_NODE" = 1 ]; then
   wait_for "kube-proxy healthz" 30 kube-proxy curl -fsS "http://127.0.0.1:$KUBE_PROXY_HEALTHZ_PORT/healthz"
   log "starting the local stack's PostgreSQL ($NODE_IP:$PG_PORT) and Redis ($NODE_IP:$REDIS_PORT)"
   services_start
-  wait_for "Redis" 30 redis-server bash -c "exec 3<>/dev/tcp/127.0.0.1/$REDIS_PORT"
+  wait_for "Redis" 30 redis-server bash -c "exec 3<>/dev/tcp/$NODE_IP/$REDIS_PORT"
 fi
 wait_for "default ServiceAccount" 60 kube-controller-manager kubectl "${KC[@]}" -n default get serviceaccount default
 wait_for "kube-scheduler healthz" 60 kube-scheduler curl -fsSk "https://127.0.0.1:$SCHEDULER_PORT/healthz"
