@@ -114,6 +114,18 @@ describe("preview.yml (pull requests)", () => {
     expect(steps[comment]?.if).toContain("always()");
   });
 
+  it("runs the production checklist and links its summary from the comment, the whole checklist in the artifact", () => {
+    const checklist = steps.find((s) => s.run?.includes("npm run --silent checklist --"));
+    expect(checklist?.run).toContain('--stack "$STACK" --live');
+    const comment = steps.find((s) => s.uses?.startsWith("actions/github-script@"));
+    const script = String(comment?.with?.script ?? "");
+    expect(script).toContain("reports/checklist-${stack}.summary.txt");
+    expect(script).toContain("**Production checklist (${stack})**");
+    expect(script).toContain("body.replace(marker, `${line}\\n\\n${marker}`)");
+    const upload = steps.find((s) => s.uses?.startsWith("actions/upload-artifact@"));
+    expect(String(upload?.with?.path)).toContain("reports/checklist-${{ matrix.stack }}.md");
+  });
+
   it("uploads the full report and the plan as artifacts, even when the preview failed", () => {
     const upload = steps.find((s) => s.uses?.startsWith("actions/upload-artifact@"));
     expect(upload?.if).toBe("always()");
@@ -130,7 +142,19 @@ describe("deploy.yml and deploy-stack.yml (merges to main)", () => {
   it("deploys staging, then production, on pushes to main", () => {
     expect(w.on).toHaveProperty("push", { branches: ["main"] });
     expect(w.jobs.staging).toMatchObject({ uses: "./.github/workflows/deploy-stack.yml", with: { stack: "staging", environment: "staging" } });
-    expect(w.jobs.production).toMatchObject({ needs: "staging", uses: "./.github/workflows/deploy-stack.yml", with: { stack: "production", environment: "production" } });
+    expect(w.jobs.production).toMatchObject({ uses: "./.github/workflows/deploy-stack.yml", with: { stack: "production", environment: "production" } });
+    expect(w.jobs.production?.needs).toEqual(expect.arrayContaining(["staging"]));
+  });
+
+  it("load-tests staging after its deploy, and production waits for the load test (and its approval)", () => {
+    const loadtest = w.jobs["loadtest-staging"] as Job;
+    expect(loadtest.needs).toBe("staging");
+    expect(loadtest.environment).toMatchObject({ name: "staging" });
+    expect(w.jobs.production?.needs).toEqual(["staging", "loadtest-staging"]);
+    const run = (loadtest.steps ?? []).find((s) => s.run?.includes("npm run --silent loadtest --"));
+    expect(run?.run).toContain("args=(--stack staging --record)");
+    expect(run?.env).toMatchObject({ LOAD_TEST_URL: "${{ vars.LOAD_TEST_URL || vars.SMOKE_URL }}" });
+    expect((loadtest.steps ?? []).find((s) => s.uses?.startsWith("actions/upload-artifact@"))?.with).toMatchObject({ name: "loadtest-staging" });
   });
 
   it("runs each deploy in its GitHub environment (production's required reviewers are the manual approval)", () => {
