@@ -33,6 +33,8 @@ export const EXIT_CODE = {
   locked: 3,
   /** Rejected before any change: the stack is as it was. */
   rejected: 4,
+  /** Aborted by the canary analysis: the canary was removed, the stable track never changed. */
+  aborted: 5,
   /** A user's mistake on the command line (sysexits' EX_USAGE): nothing was run. */
   usage: 64,
   /** Interrupted (Ctrl-C, SIGTERM): the running operation was cancelled cleanly. */

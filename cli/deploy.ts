@@ -1,20 +1,24 @@
 /**
  * npm run deploy -- --stack <name> [--plan <file>] [--rollout-timeout <s>] [--smoke-url <url> | --no-smoke <reason>]
- *                   [--smoke-timeout <s>] [--rollback] [--report <file>]
+ *                   [--smoke-timeout <s>] [--prometheus-url <url>] [--rollback] [--report <file>]
  *
  * In production the smoke tests are mandatory: --smoke-url, or --no-smoke with the reason (it goes into
  * the report and the release record). Everything printed and written is scrubbed of the secret values.
  *
- * Preview, update, verify (rollout, ready endpoints, GET /health and /ready); on failure re-apply the
- * last good release and verify it. SLACK_WEBHOOK_URL, when set, gets one message per deploy.
+ * Preview, canary steps judged against the SLOs (release.strategy: canary), update, verify (rollout,
+ * ready endpoints, GET /health and /ready); on failure re-apply the last good release and verify it.
+ * SLACK_WEBHOOK_URL, when set, gets one message per deploy.
  * Exit codes (`--help`; README.md, "Commands"): 0 deployed (or --rollback done), 1 failed and rolled
  * back, 2 failed and not back to a verified release, 3 the stack is locked by another operation, 4
- * rejected before any change (the preview failed), 64 bad usage, 130 interrupted.
+ * rejected before any change (the preview failed), 5 aborted by the canary analysis, 64 bad usage,
+ * 130 interrupted.
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
+import { resolveStackFile } from "../config/resolve-stack-config.js";
+import { prometheusUrlProblem } from "../config/validators.js";
 import { deploy, smokeRequirement } from "../release/deploy.js";
 import { renderDeployReport } from "../release/deploy-report.js";
 import { scrubProcessOutput } from "../release/scrubbed-output.js";
@@ -31,7 +35,9 @@ function seconds(name: string, text: string | undefined): number | undefined {
 const DEPLOY_COMMAND = {
   name: "deploy",
   summary: `Previews, updates and verifies the stack (rollout, ready endpoints, GET /health and /ready); on
-failure re-applies the last good release and verifies it. Writes a Markdown report to stdout and
+failure re-applies the last good release and verifies it. With release.strategy canary (production's
+default) the new image first runs beside the stable pods, step by step, judged against the stack's SLOs
+by its Prometheus; a failed or inconclusive step aborts (exit 5). Writes a Markdown report to stdout and
 reports/deploy-<stack>.md. SLACK_WEBHOOK_URL, when set, gets one message per deploy.`,
   options: {
     stack: { type: "string", required: true, value: "<name>", description: "the stack to deploy (a Pulumi.<name>.yaml)" },
@@ -40,6 +46,7 @@ reports/deploy-<stack>.md. SLACK_WEBHOOK_URL, when set, gets one message per dep
     "smoke-url": { type: "string", value: "<url>", description: "base URL for GET /health and /ready (default: the stack's serviceUrl output)" },
     "no-smoke": { type: "string", value: "<reason>", description: "skip the smoke tests, for this reason (it goes into the report and the release record)" },
     "smoke-timeout": { type: "string", value: "<s>", description: "seconds the smoke tests retry before failing (default: 60)" },
+    "prometheus-url": { type: "string", value: "<url>", description: "the Prometheus a canary is judged by (default: the stack's monitoring.prometheusUrl)" },
     rollback: { type: "boolean", description: "only re-apply and verify the last good release" },
     report: { type: "string", value: "<file>", description: "where to write the report (default: reports/deploy-<stack>.md)" },
     cwd: { type: "string", value: "<dir>", description: "the directory holding Pulumi.yaml (default: this repository)" },
@@ -50,7 +57,9 @@ reports/deploy-<stack>.md. SLACK_WEBHOOK_URL, when set, gets one message per dep
     [EXIT_CODE.unverified]: "failed and not back to a verified release: no last good release, a record that cannot be trusted, or its re-apply failed (or an unexpected error)",
     [EXIT_CODE.locked]: "the stack is locked by another operation",
     [EXIT_CODE.rejected]: "rejected before any change (the preview failed, or the record would not fit in a tag); the stack is as it was",
-    [EXIT_CODE.usage]: "usage error: unknown option, missing or bad value, unknown stack, production without --smoke-url or --no-smoke <reason> (nothing run)",
+    [EXIT_CODE.aborted]: "aborted by the canary analysis (a step failed, or had no verdict): the canary was removed, the stable track never changed",
+    [EXIT_CODE.usage]:
+      "usage error: unknown option, missing or bad value, unknown stack, production without --smoke-url or --no-smoke <reason>, a canary stack without a Prometheus URL (nothing run)",
     [EXIT_CODE.interrupted]: "interrupted (Ctrl-C): the running operation was cancelled cleanly",
   },
 } as const satisfies CommandSpec;
@@ -67,6 +76,17 @@ async function main(): Promise<number> {
     const smoke = { ...(values["smoke-url"] === undefined ? {} : { smokeUrl: values["smoke-url"] }), ...(values["no-smoke"] === undefined ? {} : { noSmokeReason: values["no-smoke"] }) };
     const problem = smokeRequirement(stackEnvironment(workDir, stackName), smoke);
     if (problem !== undefined) throw new UsageError(problem, "");
+  });
+  const prometheusUrl = values["prometheus-url"];
+  exitOnUsageError(DEPLOY_COMMAND.name, () => {
+    const problem = prometheusUrl === undefined ? undefined : prometheusUrlProblem(prometheusUrl);
+    if (problem !== undefined) throw new UsageError(`option --prometheus-url: ${problem}`);
+    if (values.rollback !== true && prometheusUrl === undefined && stackNeedsPrometheus(workDir, stackName)) {
+      throw new UsageError(
+        `stack ${stackName} releases as a canary (release.strategy: canary), judged by its Prometheus: pass --prometheus-url <url> or set monitoring.prometheusUrl in Pulumi.${stackName}.yaml (or choose release.strategy: rolling)`,
+        "",
+      );
+    }
   });
 
   // Ctrl-C: cancel the running operation cleanly (once); a third one leaves at once.
@@ -96,6 +116,7 @@ async function main(): Promise<number> {
     ...(values["smoke-url"] === undefined ? {} : { smokeUrl: values["smoke-url"] }),
     ...(values["no-smoke"] === undefined ? {} : { noSmokeReason: values["no-smoke"] }),
     rollbackOnly: values.rollback === true,
+    ...(prometheusUrl === undefined ? {} : { prometheusUrl }),
     signal: interrupt.signal,
     log: (line) => console.error(`deploy: ${line}`),
     ...(env.SLACK_WEBHOOK_URL ? { slackWebhookUrl: env.SLACK_WEBHOOK_URL } : {}),
@@ -108,6 +129,21 @@ async function main(): Promise<number> {
   writeFileSync(reportFile, report);
   process.stdout.write(report);
   return result.exitCode;
+}
+
+/**
+ * Whether the stack, as its file resolves, is a canary stack without `monitoring.prometheusUrl` (false when
+ * the file cannot be resolved: the deploy's preview then reports why).
+ */
+function stackNeedsPrometheus(workDir: string, stackName: string): boolean {
+  try {
+    const project = (parse(readFileSync(path.join(workDir, "Pulumi.yaml"), "utf8")) as { name?: unknown }).name;
+    const file = `Pulumi.${stackName}.yaml`;
+    const { config } = resolveStackFile(readFileSync(path.join(workDir, file), "utf8"), { project: String(project), stack: stackName, file });
+    return config.release.strategy === "canary" && config.monitoring.prometheusUrl === undefined;
+  } catch {
+    return false;
+  }
 }
 
 /** The stack's `environment` as its stack file states it (undefined when it cannot be read: the deploy checks again). */

@@ -10,11 +10,12 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { execFileSync } from "node:child_process";
+import { canaryPreviewLines, planCanary, resolveConfigMap } from "../release/canary.js";
 import { renderPreviewMarkdown } from "../release/markdown-report.js";
 import { exportableEvents, previewStack } from "../release/preview.js";
 import { scrubFileInPlace, scrubProcessOutput } from "../release/scrubbed-output.js";
 import { SecretScrubber } from "../release/secret-mask.js";
-import { EXIT, openStack, ReleaseError, secretConfigValues } from "../release/stack-access.js";
+import { EXIT, openStack, readStackConfig, ReleaseError, secretValuesOf } from "../release/stack-access.js";
 import { EXIT_CODE, exitOnUsageError, knownStacks, positiveInteger, readCommandLine, type CommandSpec } from "./command-line.js";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -59,7 +60,8 @@ async function main(): Promise<number> {
   const scrubber = new SecretScrubber();
   scrubProcessOutput(scrubber);
   const stack = await openStack({ stackName, workDir });
-  scrubber.add(await secretConfigValues(stack));
+  const config = await readStackConfig(stack);
+  scrubber.add(secretValuesOf(config));
   const planFile = values["save-plan"] === undefined ? undefined : path.resolve(values["save-plan"]);
   console.error(`previewing ${stackName}...`);
   const outcome = await previewStack(stack, { signal: interrupt.signal, ...(planFile === undefined ? {} : { planFile }) });
@@ -71,7 +73,8 @@ async function main(): Promise<number> {
   const notes = [`Program \`${sha}\`.`];
   if (planFile !== undefined && outcome.ok) notes.push(`Plan saved: \`${path.basename(planFile)}\`; \`npm run deploy -- --stack ${stackName} --plan <file>\` applies exactly this.`);
   if (planScrubbed) notes.push("⚠️ The saved plan held secret values in plain text: they were replaced by `[secret]`, so that plan will not apply; mark those values secret in the program.");
-  const input = { stack: stackName, counts: outcome.counts, changes: outcome.changes, errors: outcome.errors, warnings: outcome.warnings, notes, secretValues: scrubber };
+  const sections = outcome.ok ? await canarySections(stack, config) : [];
+  const input = { stack: stackName, counts: outcome.counts, changes: outcome.changes, errors: outcome.errors, warnings: outcome.warnings, notes, sections, secretValues: scrubber };
   const comment = renderPreviewMarkdown(input, { ...(maxChars === undefined ? {} : { maxChars }), fullReportName: `the full report (\`${path.basename(full)}\`)` });
   const complete = renderPreviewMarkdown(input, { maxChars: Number.MAX_SAFE_INTEGER });
 
@@ -82,6 +85,22 @@ async function main(): Promise<number> {
   process.stdout.write(comment.markdown);
   console.error(`preview ${outcome.ok ? "done" : "FAILED"} in ${(outcome.durationMs / 1000).toFixed(1)}s; report: ${path.relative(process.cwd(), out)} (full: ${path.relative(process.cwd(), full)})`);
   return outcome.ok ? EXIT.ok : EXIT.failed;
+}
+
+/**
+ * A canary release shown as what it is (release/canary.ts): the canary Deployment created and judged
+ * step by step, then the promotion, which the changes of the preview are. Nothing for a rolling release.
+ */
+async function canarySections(stack: Awaited<ReturnType<typeof openStack>>, config: Awaited<ReturnType<typeof readStackConfig>>): Promise<string[]> {
+  try {
+    const resolved = resolveConfigMap(config, (await stack.workspace.projectSettings()).name, stack.name);
+    const plan = await planCanary(stack, resolved);
+    if ("reason" in plan) return resolved.config.release.strategy === "canary" ? [`\`release.strategy: canary\`, but no canary: ${plan.reason}.`, ""] : [];
+    return canaryPreviewLines(plan, plan.stateReplicas);
+  } catch {
+    // The preview itself says what is wrong with the config.
+    return [];
+  }
 }
 
 main().then(

@@ -3,10 +3,12 @@ import type { ObjectWait } from "./await-progress.js";
 import { kindOf, value } from "./markdown-report.js";
 import type { Check } from "./verify.js";
 import { scrubFunction, type SecretSource } from "./secret-mask.js";
+import { canarySection } from "./canary-report.js";
 
 const HEADLINE: Readonly<Record<DeployResult["outcome"], string>> = {
   succeeded: "✅ deployed and verified",
   "rolled-back": "↩️ FAILED, rolled back to the last good release (verified)",
+  aborted: "🐤 ABORTED by the canary analysis: the canary was removed, the stable track never changed",
   failed: "❌ FAILED, and the stack is NOT back to a verified release",
   "not-applied": "⛔ rejected before any change (the preview failed)",
   cancelled: "🛑 cancelled",
@@ -25,7 +27,8 @@ export function renderDeployReport(result: DeployResult, secrets: SecretSource =
   lines.push("");
   if (result.failure !== undefined) lines.push("#### What failed", "", "```text", result.failure.replace(/```/g, "'''"), "```", "");
   if (result.drift !== undefined) lines.push(...driftSection(result.drift, result.outcome), "");
-  if (result.checks.length > 0) lines.push("#### Verification of the release", "", ...checkTable(result.checks), "");
+  if (result.canary !== undefined) lines.push(...canarySection(result.canary), "");
+  if (result.checks.length > 0) lines.push(result.outcome === "aborted" ? "#### Verification of the stable track" : "#### Verification of the release", "", ...checkTable(result.checks), "");
   if (result.rollback !== undefined) {
     const rb = result.rollback;
     lines.push(
@@ -58,6 +61,8 @@ function finalState(result: DeployResult): string {
       return `The stack runs release \`${result.release.id}\`, recorded as the last good release.${pending}`;
     case "rolled-back":
       return `The stack runs the last good release \`${result.rollback?.release.id ?? "?"}\` again. Release \`${result.release.id}\` is not recorded.${pending}`;
+    case "aborted":
+      return `The stack runs what it ran before this deploy: the canary was removed and the stable Deployment never changed. Release \`${result.release.id}\` is not recorded.${pending}`;
     case "failed":
       return `The stack is in whatever state the failed step left: look at it before the next deploy.${pending}`;
     case "not-applied":

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import type { ConfigMap, EngineEvent, Stack } from "@pulumi/pulumi/automation/index.js";
+import { canaryStage, type CanaryReport, type CanaryStageOptions } from "./canary.js";
 import { buildSlackMessage, type DeployNotice, sendSlackMessage } from "./notify.js";
 import { operationControl } from "./operation.js";
 import { durationSeconds } from "../config/quantities.js";
@@ -68,6 +69,10 @@ export interface DeployOptions {
   readonly smokeTimeoutSeconds?: number;
   /** Re-apply the last good release instead of deploying the checkout. @default false */
   readonly rollbackOnly?: boolean;
+  /** The Prometheus a canary release is judged by (`--prometheus-url`). @default - the stack's `monitoring.prometheusUrl` */
+  readonly prometheusUrl?: string;
+  /** Called with each canary step's analysis as it is made. @default - none */
+  readonly onCanaryStep?: CanaryStageOptions["onStep"];
   /** Aborted on Ctrl-C: the running operation is cancelled cleanly and nothing else is started. */
   readonly signal?: AbortSignal;
   /** Progress for a person (one line per step). */
@@ -114,6 +119,8 @@ export interface DeployResult {
   readonly drift?: DriftRepair;
   /** How long the update waited for each object to become ready. */
   readonly waits?: readonly ObjectWait[];
+  /** How the release went out (`release.strategy`), and the canary's steps when there was one. */
+  readonly canary?: CanaryReport;
 }
 
 /** The drift found before the update, and how it was put back. */
@@ -225,11 +232,31 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
   }
   const drift = preview.drifted.length === 0 ? undefined : await putBackDrift(preview.drifted, preview.repairs, access, options);
 
+  // 1b. Canary (release/canary.ts): the new image beside the stable pods, judged step by step against the
+  // SLOs, then removed; the update below promotes it. A failed or inconclusive step stops the deploy here.
+  const canary = await timer.time("canary", () =>
+    canaryStage(stack, config, {
+      releaseId: release.id,
+      access,
+      timeoutSeconds: timeout,
+      ...(options.prometheusUrl === undefined ? {} : { prometheusUrl: options.prometheusUrl }),
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+      ...(options.onCanaryStep === undefined ? {} : { onStep: options.onCanaryStep }),
+      log,
+      ...(onCliOutput === undefined ? {} : { onCliOutput }),
+    }),
+  );
+  const canaryReport = canary.report === undefined ? {} : { canary: canary.report };
+  if (canary.abort !== undefined) {
+    log(canary.abort.failure.split("\n")[0] ?? "");
+    return finish({ ...canary.abort, checks: [...canary.abort.checks], previewSummary, ...(drift === undefined ? {} : { drift }), ...canaryReport });
+  }
+
   // 2. Update (with a refresh when something drifted: the engine must see the live state to put it back).
   const extras: UpdateExtras = { access, objectTimeoutSeconds: rolloutTimeoutOf(config, timeout), refresh: drift !== undefined && options.planFile === undefined };
   log(`update${options.planFile === undefined ? "" : ` (plan ${options.planFile})`}, deadline ${timeout}s`);
   const update = await timer.time("update", () => runUpdate(stack, releaseMessage(release.id), options, timeout, extras));
-  const observed = { ...(drift === undefined ? {} : { drift }), waits: update.waits };
+  const observed = { ...(drift === undefined ? {} : { drift }), waits: update.waits, ...canaryReport };
   if (update.interrupted) {
     return finish({ exitCode: EXIT.cancelled, outcome: "cancelled", previewSummary, failure: "interrupted (Ctrl-C): the update was cancelled cleanly; nothing was rolled back", checks: [], ...observed });
   }

@@ -19,6 +19,11 @@ export interface PreviewReportInput {
   /** Lines shown under the summary (program revision, plan file...). */
   readonly notes?: readonly string[];
   /**
+   * Markdown shown before the changes: what the release does besides them (a canary release's steps,
+   * which come before the changes listed, its promotion).
+   */
+  readonly sections?: readonly string[];
+  /**
    * Secret values to scrub from the text whatever happens (the stack's secret config values): from
    * every value before it is cut or escaped, and from the final text.
    */
@@ -61,13 +66,14 @@ export function renderPreviewMarkdown(input: PreviewReportInput, options: Render
   const scrub = scrubFunction(input.secretValues ?? []);
   // Scrubbed first, before any value is cut to length or escaped (a cut through a secret, or a pipe
   // escaped inside one, would leave text no later scrub recognizes); the sections again at the end.
-  input = { ...input, ...scrubDeep({ changes: input.changes, errors: input.errors, warnings: input.warnings, notes: input.notes }, scrub) };
+  input = { ...input, ...scrubDeep({ changes: input.changes, errors: input.errors, warnings: input.warnings, notes: input.notes, sections: input.sections }, scrub) };
 
   const head: string[] = [];
   const failed = (input.errors?.length ?? 0) > 0;
   head.push(`**Preview of \`${input.stack}\`${failed ? " failed" : ""}**: ${summaryText(input.counts)}`, "");
   for (const note of input.notes ?? []) head.push(`${note}  `);
   if ((input.notes?.length ?? 0) > 0) head.push("");
+  if (!failed) head.push(...(input.sections ?? []));
 
   const risky = riskyChanges(input.changes);
   if (risky.length > 0) {

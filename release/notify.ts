@@ -3,7 +3,7 @@ import { scrubFunction, type SecretSource } from "./secret-mask.js";
 /** What a notification says about one deploy. */
 export interface DeployNotice {
   readonly stack: string;
-  readonly outcome: "succeeded" | "rolled-back" | "failed" | "not-applied" | "cancelled";
+  readonly outcome: "succeeded" | "rolled-back" | "aborted" | "failed" | "not-applied" | "cancelled";
   /** Program revision deployed (full SHA) and the service image. */
   readonly sha: string;
   readonly image: string;
@@ -24,6 +24,7 @@ export interface SlackMessage {
 const HEADLINE: Readonly<Record<DeployNotice["outcome"], string>> = {
   succeeded: ":white_check_mark: deployed",
   "rolled-back": ":leftwards_arrow_with_hook: FAILED and rolled back",
+  aborted: ":hatching_chick: ABORTED by the canary analysis (canary removed, stable track unchanged)",
   failed: ":x: FAILED, not rolled back",
   "not-applied": ":no_entry: rejected before any change (preview failed)",
   cancelled: ":octagonal_sign: cancelled",

@@ -41,6 +41,8 @@ export const EXIT = {
   locked: 3,
   /** The release was rejected before changing anything (its preview failed): the stack is as it was. */
   notApplied: 4,
+  /** The canary analysis aborted the release: the canary was removed, the stable track never changed. */
+  aborted: 5,
   usage: 64,
   /** Interrupted (Ctrl-C): the running operation was cancelled cleanly. */
   cancelled: 130,

@@ -43,7 +43,8 @@ export function clusterAccess(kubernetes: unknown, workDir: string, env: Readonl
   };
 }
 
-async function kubectl(access: ClusterAccess, args: readonly string[], timeoutMs: number): Promise<string> {
+/** Runs kubectl with the stack's cluster access; its stdout. */
+export async function kubectl(access: ClusterAccess, args: readonly string[], timeoutMs: number): Promise<string> {
   const global = [
     ...(access.kubeconfig === undefined ? [] : ["--kubeconfig", access.kubeconfig]),
     ...(access.context === undefined ? [] : ["--context", access.context]),

@@ -15,7 +15,7 @@ writeFileSync(join(project, "Pulumi.staging.yaml"), stackFileText({ ...productio
 const empty = mkdtempSync(join(tmpdir(), "cli-empty-"));
 const out = mkdtempSync(join(tmpdir(), "cli-out-"));
 
-type Command = "synth" | "policy" | "preview" | "deploy" | "drift";
+type Command = "synth" | "policy" | "preview" | "deploy" | "drift" | "loadtest" | "checklist";
 
 interface Run {
   readonly status: number | null;
@@ -64,9 +64,15 @@ const MISTAKES: ReadonlyArray<readonly [Command, readonly string[], string, numb
   ["drift", [], "drift: option --stack is required: --stack <name> (see --help)", 64],
   ["drift", ["--stack", "stagin", "--cwd", project], "drift: unknown stack stagin; did you mean staging? (stacks: production, staging)", 64],
   ["drift", ["--stack", "staging", "--cwd", project, "--fix"], "drift: unknown option --fix (see --help)", 64],
+  ["loadtest", [], "loadtest: option --stack is required: --stack <name> (see --help)", 64],
+  ["loadtest", ["--stack", "stagin", "--cwd", project], "loadtest: unknown stack stagin; did you mean staging? (stacks: production, staging)", 64],
+  ["loadtest", ["--stack", "staging", "--cwd", project, "--concurrency", "many"], "loadtest: option --concurrency must be a whole number of connections (got many) (see --help)", 64],
+  ["loadtest", ["--stack", "staging", "--cwd", project, "--url", "ftp://example.com"], "loadtest: --url ftp://example.com is not an http(s) URL (e.g. --url https://staging.monapp.com)", 64],
+  ["checklist", ["--stak", "production"], "checklist: unknown option --stak; did you mean --stack? (see --help)", 64],
+  ["checklist", ["--stack", "production", "--cwd", project, "--load-test-stack", "qa"], "checklist: unknown stack qa (stacks: production, staging)", 64],
 ];
 
-const COMMANDS: readonly Command[] = ["synth", "policy", "preview", "deploy", "drift"];
+const COMMANDS: readonly Command[] = ["synth", "policy", "preview", "deploy", "drift", "loadtest", "checklist"];
 
 /** Spawns every case up front, a few at a time: each command takes seconds to load. */
 async function runAll<T>(jobs: readonly (() => Promise<T>)[], parallel = 4): Promise<T[]> {
@@ -154,6 +160,7 @@ describe("exit codes", () => {
       failed: EXIT_CODE.unverified,
       locked: EXIT_CODE.locked,
       notApplied: EXIT_CODE.rejected,
+      aborted: EXIT_CODE.aborted,
       usage: EXIT_CODE.usage,
       cancelled: EXIT_CODE.interrupted,
     });
