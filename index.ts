@@ -10,8 +10,8 @@
  */
 
 // Kubernetes constructs (cdk8s).
-export { GoService } from "./charts/go-service.js";
-export type { AppSettings, GoServiceProps, IngressSettings, ProbeSettings, ResourceSettings, SecretReferences, ServiceRole } from "./charts/go-service.js";
+export { canaryDeploymentName, GoService } from "./charts/go-service.js";
+export type { AppSettings, CanarySettings, GoServiceProps, IngressSettings, ProbeSettings, ResourceSettings, SecretReferences, ServiceRole } from "./charts/go-service.js";
 export { AutoscaledReplicas, FixedReplicas, Replicas } from "./charts/replicas.js";
 export type { AutoscaleOptions } from "./charts/replicas.js";
 export { ServiceNetworkPolicy } from "./charts/service-network-policy.js";
@@ -53,8 +53,8 @@ export { listStackFiles, readProjectName } from "./config/stack-files.js";
 export type { StackFile } from "./config/stack-files.js";
 export { formatProblems, StackConfigError } from "./config/config-error.js";
 export type { ConfigProblem } from "./config/config-error.js";
-export { ENVIRONMENT_DEFAULTS, ENVIRONMENTS } from "./config/environment-defaults.js";
-export type { Environment, EnvironmentDefaults } from "./config/environment-defaults.js";
+export { ENVIRONMENT_DEFAULTS, ENVIRONMENTS, RELEASE_STRATEGIES } from "./config/environment-defaults.js";
+export type { Environment, EnvironmentDefaults, ReleaseStrategy } from "./config/environment-defaults.js";
 export { buildStackObjects, synthesizeStack } from "./synth/synthesize.js";
 export type { KubernetesObject, SynthesizedStack } from "./synth/synthesize.js";
 
@@ -66,13 +66,19 @@ export {
   buildServiceMonitor,
   monitoringConfigSchema,
   parseMonitoringConfig,
+  POD_TARGET_LABELS,
+  RELEASE_TRACKS,
   renderRuleGroups,
   resolveObservabilityProps,
   SIGNALS,
+  TRACK_LABEL,
+  VERSION_POD_LABEL,
 } from "./alerts/index.js";
 export type {
   AlertRule,
   KubernetesSdConnection,
+  Matcher,
+  Matchers,
   MonitoringConfig,
   MonitoringConfigInput,
   ObservabilityProps,

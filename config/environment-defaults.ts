@@ -94,7 +94,7 @@ export interface EnvironmentDefaults {
     /** Average memory use the HPA aims for, in percent of the memory request. */
     readonly targetMemoryUtilizationPercentage: number;
   };
-  /** How a release reaches the pods (the rest of `release` is the same everywhere: {@link COMMON_DEFAULTS}). */
+  /** How a release reaches the pods (the rest of `release`, the canary's steps, is the same in every environment). */
   readonly release: {
     /** `rolling` (Kubernetes replaces the pods a few at a time) or `canary` (steps judged against the SLOs, then promotion). */
     readonly strategy: ReleaseStrategy;
