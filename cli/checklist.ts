@@ -6,7 +6,7 @@
  * where it is known), or manual (what a person must confirm). Writes it to stdout and
  * `reports/checklist-<stack>.md`, and its one-line summary to `reports/checklist-<stack>.summary.txt`.
  * Exit codes (`--help`; README.md, "Commands"): 0 printed, 1 the stack's configuration is invalid,
- * 64 bad usage.
+ * 2 an unexpected error, 64 bad usage.
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -40,6 +40,7 @@ its one-line summary to reports/checklist-<stack>.summary.txt.`,
   exitCodes: {
     [EXIT_CODE.ok]: "the checklist was printed",
     [EXIT_CODE.failed]: "the stack's configuration is invalid (nothing is assessed)",
+    [EXIT_CODE.unverified]: "an unexpected error",
     [EXIT_CODE.usage]: "usage error: unknown option, missing value, unknown stack (nothing run)",
   },
 } as const satisfies CommandSpec;

@@ -31,13 +31,17 @@ export const SERVICE_ENV: Readonly<Record<string, string>> = {
 };
 
 const children = new Set<ChildProcess>();
+const builds: string[] = [];
 process.on("exit", () => {
   for (const child of children) child.kill("SIGKILL");
+  for (const dir of builds) rmSync(dir, { recursive: true, force: true });
 });
 
-/** Builds the service binary of `moduleDir` into a temporary directory; returns its path. */
+/** Builds the service binary of `moduleDir` into a temporary directory (removed when the process exits); returns its path. */
 export async function buildService(moduleDir = SERVICE_DIR): Promise<string> {
-  const out = path.join(mkdtempSync(path.join(tmpdir(), "go-service-bin-")), "server");
+  const dir = mkdtempSync(path.join(tmpdir(), "go-service-bin-"));
+  builds.push(dir);
+  const out = path.join(dir, "server");
   await execFileAsync("go", ["build", "-o", out, "./cmd/server"], { cwd: moduleDir, env: { ...process.env, CGO_ENABLED: "0" }, timeout: 900_000 });
   return out;
 }
