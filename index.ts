@@ -17,6 +17,8 @@ export type { AutoscaleOptions } from "./charts/replicas.js";
 export { ServiceNetworkPolicy } from "./charts/service-network-policy.js";
 export type { ServiceNetworkPolicyOptions, ServiceNetworkPolicyProps } from "./charts/service-network-policy.js";
 export { ServiceStackChart } from "./charts/service-stack-chart.js";
+export { MIGRATION_COMPONENT, MigrationJob, migrationJobName } from "./charts/migration-job.js";
+export type { MigrationJobProps, MigrationNetworkSettings } from "./charts/migration-job.js";
 export type { ServiceStackChartProps } from "./charts/service-stack-chart.js";
 
 // Backup CronJobs (cdk8s).
