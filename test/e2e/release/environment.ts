@@ -1,12 +1,14 @@
 // Test environment of the release e2e suite: the offline tools, a throwaway file:// backend, a git
 // worktree of the committed program, and a temporary stack with the local stack's config.
 import { execFile, execFileSync } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import * as automation from "@pulumi/pulumi/automation/index.js";
+import { secretForms } from "../../../release/secret-mask.js";
+import { setSecretConfig } from "../../../release/stack-config.js";
 
 const execFileAsync = promisify(execFile);
 
@@ -90,7 +92,8 @@ export async function createTestStack(env: Record<string, string>, stackName: st
   const stack = await automation.LocalWorkspace.createStack({ stackName, workDir: programDir }, { envVars, secretsProvider: "passphrase", pulumiCommand });
   await stack.setConfig("go-service:namespace", { value: namespace });
   await stack.setConfig("go-service:kubernetes.kubeconfig", { value: kubeconfig }, true);
-  for (const [key, value] of Object.entries(SECRETS)) await stack.setConfig(key, { value, secret: true });
+  // Through standard input, never as an argument (release/stack-config.ts): the suite scans the process list.
+  for (const [key, value] of Object.entries(SECRETS)) await setSecretConfig(stack, key, value);
 
   const cleanup = async (): Promise<void> => {
     await stack.destroy({ continueOnError: true }).catch((err: unknown) => console.error(`[release-e2e] destroy failed: ${String(err)}`));
@@ -177,4 +180,82 @@ export function simulateIngressController(env: Record<string, string>, namespace
   };
   const timer = setInterval(() => void tick(), 1_000);
   return () => clearInterval(timer);
+}
+
+/** What a {@link sampleProcesses} run saw. */
+export interface ProcessSample {
+  /** Every distinct command line (`/proc/<pid>/cmdline`, arguments joined by spaces). */
+  readonly commandLines: readonly string[];
+  /** Every distinct content of the files matched while sampling (e.g. a rollback's stack settings file). */
+  readonly files: readonly string[];
+  /** How many times the process list was read. */
+  readonly samples: number;
+}
+
+/**
+ * Reads every process's command line (what any user of the machine sees in `ps`) every `intervalMs`
+ * until stopped; also reads the files `watch` lists at each sample (files that exist only while an
+ * operation runs, such as the rollback's worktree).
+ */
+export function sampleProcesses(watch: () => string[] = () => [], intervalMs = 20): { stop: () => ProcessSample } {
+  const commandLines = new Set<string>();
+  const files = new Set<string>();
+  let samples = 0;
+  const sample = (): void => {
+    samples += 1;
+    for (const pid of readdirSync("/proc").filter((name) => /^\d+$/.test(name))) {
+      try {
+        const cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ").trim();
+        if (cmdline !== "") commandLines.add(cmdline);
+      } catch {
+        // The process ended between the listing and the read.
+      }
+    }
+    for (const file of watch()) {
+      try {
+        files.add(readFileSync(file, "utf8"));
+      } catch {
+        // Removed meanwhile.
+      }
+    }
+  };
+  sample();
+  const timer = setInterval(sample, intervalMs);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      sample();
+      return { commandLines: [...commandLines], files: [...files], samples };
+    },
+  };
+}
+
+/** The stack settings files of the rollbacks running right now (release/deploy.ts: `go-service-release-*`). */
+export function rollbackStackFiles(): string[] {
+  return readdirSync(tmpdir())
+    .filter((name) => name.startsWith("go-service-release-"))
+    .flatMap((name) => {
+      const program = path.join(tmpdir(), name, "program");
+      try {
+        return readdirSync(program)
+          .filter((f) => /^Pulumi\..+\.yaml$/.test(f))
+          .map((f) => path.join(program, f));
+      } catch {
+        return [];
+      }
+    });
+}
+
+/** Every regular file under `dir` (symbolic links not followed: node_modules and .cluster are links). */
+export function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const full = path.join(dir, entry.name);
+    if (entry.isSymbolicLink() || entry.name === ".git") return [];
+    return entry.isDirectory() ? filesUnder(full) : entry.isFile() ? [full] : [];
+  });
+}
+
+/** `[where, form]` for every form (plain, base64, JSON-escaped) of every value found in `text`. */
+export function leaks(text: string, values: readonly string[]): string[] {
+  return values.flatMap((value) => secretForms(value).filter((form) => text.includes(form)).map((form) => (form === value ? `${value} (plain)` : `${value} as ${form}`)));
 }

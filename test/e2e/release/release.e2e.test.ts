@@ -11,7 +11,8 @@
 //
 // RELEASE_E2E_FIXTURES=<dir> saves the previews' engine events, scrubbed, as the fixtures of the unit
 // tests of the renderer (test/release/fixtures/).
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { promisify } from "node:util";
@@ -23,9 +24,32 @@ import { deploy, type DeployOptions, type DeployResult } from "../../../release/
 import { renderDeployReport } from "../../../release/deploy-report.js";
 import { renderPreviewMarkdown } from "../../../release/markdown-report.js";
 import { exportableEvents, isDebugDiagnostic, previewStack } from "../../../release/preview.js";
-import { readReleaseRecord, recordOf } from "../../../release/release-record.js";
+import {
+  readReleaseRecord,
+  RELEASE_RECORD_TAG,
+  recordOf,
+  releaseMessage,
+  type ReleaseRecord,
+  rollbackMessage,
+  serializeReleaseRecord,
+} from "../../../release/release-record.js";
 import { EXIT, ReleaseError } from "../../../release/stack-access.js";
-import { createTestStack, ensureMonitoringCrds, kubectl, repoRoot, saveFixture, SECRETS, simulateIngressController, type TestStack, toolsEnv } from "./environment.js";
+import { setSecretConfig } from "../../../release/stack-config.js";
+import {
+  createTestStack,
+  ensureMonitoringCrds,
+  filesUnder,
+  kubectl,
+  leaks,
+  repoRoot,
+  rollbackStackFiles,
+  sampleProcesses,
+  saveFixture,
+  SECRETS,
+  simulateIngressController,
+  type TestStack,
+  toolsEnv,
+} from "./environment.js";
 import { stepTimer } from "../support/timer.js";
 
 const GOOD_IMAGE = "registry.example.com/myapp:v1.4.2";
@@ -36,8 +60,33 @@ const BROKEN_IMAGE = "registry.example.com/myapp:broken";
  * for the Deployment before it fails the update. Long enough for a healthy rollout on kwok, short
  * enough to keep the broken-release test quick. The deploy's deadline is a backstop above it.
  */
-const STACK_ROLLOUT_TIMEOUT = "40s";
-const DEPLOY_DEADLINE = 75;
+const STACK_ROLLOUT_TIMEOUT = "20s";
+const DEPLOY_DEADLINE = 50;
+
+/** Inserted into infra/program.ts by the older-revision test: its revision B of the program. */
+const REVISION_B = `  // Revision B (release e2e): one object more, and a Deployment whose rollout cannot complete.
+  objects.push({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "revision-b", namespace: config.namespace }, data: { revision: "B" } } as KubernetesObject);
+  for (const object of objects as { kind: string; spec?: { template?: { spec?: { containers?: { image?: unknown }[] } } } }[]) {
+    for (const container of object.kind === "Deployment" ? (object.spec?.template?.spec?.containers ?? []) : []) container.image = "registry.example.com/myapp:broken";
+  }
+`;
+
+/**
+ * Makes a file unwritable, even for root (chattr +i, which ext4 and tmpfs support), or by mode when
+ * not root. Returns how to undo it.
+ */
+function lockFile(file: string): { unlock: () => void } {
+  if (process.getuid?.() !== 0) {
+    chmodSync(file, 0o444);
+    return { unlock: () => chmodSync(file, 0o644) };
+  }
+  try {
+    execFileSync("chattr", ["+i", file], { stdio: "pipe" });
+  } catch (error) {
+    throw new Error(`the failing-config-set check makes the stack file immutable (chattr +i) when run as root, and this file system refuses: ${String((error as { stderr?: Buffer }).stderr ?? error)}`);
+  }
+  return { unlock: () => execFileSync("chattr", ["-i", file]) };
+}
 
 interface DeploymentStatus {
   metadata: { generation: number; resourceVersion: string };
@@ -64,7 +113,9 @@ describe("releases on the real engine and the local cluster", () => {
   const restoreConfig = async (before: ConfigMap): Promise<void> => {
     const added = Object.keys(await t.stack.getAllConfig()).filter((key) => !(key in before));
     if (added.length > 0) await t.stack.removeAllConfig(added);
-    await t.stack.setAllConfigJson(JSON.stringify(before));
+    // Plain values only: a secret on this command line would be in the process list (the tests here
+    // change no secret through restoreConfig; those that do use setSecretConfig).
+    await t.stack.setAllConfigJson(JSON.stringify(Object.fromEntries(Object.entries(before).filter(([, entry]) => entry.secret !== true))));
   };
 
   beforeAll(async () => {
@@ -137,9 +188,9 @@ describe("releases on the real engine and the local cluster", () => {
   });
 
   it("a preview never contains a secret value, not even of a changed secret", async () => {
-    await t.stack.setConfig("go-service:csrfSecret", { value: "e2e-csrf-ROTATED-SECRET-19a8", secret: true });
+    await setSecretConfig(t.stack, "go-service:csrfSecret", "e2e-csrf-ROTATED-SECRET-19a8");
     const outcome = await timed("preview (secret change)", () => previewStack(t.stack)).finally(() =>
-      t.stack.setConfig("go-service:csrfSecret", { value: SECRETS["go-service:csrfSecret"] ?? "", secret: true }),
+      setSecretConfig(t.stack, "go-service:csrfSecret", SECRETS["go-service:csrfSecret"] ?? ""),
     );
     saveFixture("secret-change", outcome.events, t);
     expect(outcome.ok).toBe(true);
@@ -235,7 +286,7 @@ describe("releases on the real engine and the local cluster", () => {
     expect(result.exitCode).toBe(EXIT.rolledBack);
     // The provider gives up on the Deployment at the stack's rolloutTimeout; the Service, relabelled by
     // the same change, would wait for its endpoints much longer, so the deploy's deadline may end it.
-    expect(result.failure).toMatch(/^the update (failed|did not finish within the rollout deadline of 75s and was cancelled):/);
+    expect(result.failure).toMatch(new RegExp(`^the update (failed|did not finish within the rollout deadline of ${DEPLOY_DEADLINE}s and was cancelled):`));
     expect(result.failure).toContain("'myapp' timed out waiting to be Ready");
     expect(result.rollback).toMatchObject({ ok: true, release: { id: good?.id, image: GOOD_IMAGE } });
     expect(result.rollback?.checks.find((c) => c.name.startsWith("rollout of Deployment"))?.status).toBe("passed");
@@ -260,9 +311,10 @@ describe("releases on the real engine and the local cluster", () => {
   it("a deploy with invalid config is rejected at the preview and changes nothing in the cluster", async () => {
     const before = await deployment();
     const resourceVersions = await kubectl(env, "-n", t.namespace, "get", "all,configmaps,secrets", "-o", "jsonpath={range .items[*]}{.kind}/{.metadata.name}={.metadata.resourceVersion}{\"\\n\"}{end}");
-    await t.stack.setConfig("go-service:encryptionKey", { value: "", secret: true });
+    // An empty value: nothing to hide, and `config set` reads it from standard input like any other.
+    await setSecretConfig(t.stack, "go-service:encryptionKey", "");
     const result = await timed("deploy (invalid config)", () => deploy(options()));
-    await t.stack.setConfig("go-service:encryptionKey", { value: SECRETS["go-service:encryptionKey"] ?? "", secret: true });
+    await setSecretConfig(t.stack, "go-service:encryptionKey", SECRETS["go-service:encryptionKey"] ?? "");
     expect(result.outcome).toBe("not-applied");
     expect(result.exitCode).toBe(EXIT.notApplied);
     expect(result.failure).toContain("preview failed, nothing was changed");
@@ -293,8 +345,11 @@ describe("releases on the real engine and the local cluster", () => {
   });
 
   it("a second deploy of the same stack while one runs fails fast, saying the stack is locked", async () => {
-    // The first deploy holds the lock for a while: its pods never become Ready (rolloutTimeout 40s).
+    // The first deploy holds the lock for a while: its pods never become Ready. The stack's 20 s could
+    // be shorter than the second deploy's own start (four CLI calls before its preview) takes on a
+    // loaded 2-core machine, so the first one waits longer here (still under the deploy's deadline).
     await setImage(BROKEN_IMAGE);
+    await t.stack.setConfig("go-service:kubernetes.rolloutTimeout", { value: "35s" }, true);
     let updating!: () => void;
     const updateStarted = new Promise<void>((resolve) => (updating = resolve));
     const first = deploy(options({ onCliOutput: () => updating() }));
@@ -314,6 +369,7 @@ describe("releases on the real engine and the local cluster", () => {
     } finally {
       const result = await first;
       await setImage(GOOD_IMAGE);
+      await t.stack.setConfig("go-service:kubernetes.rolloutTimeout", { value: STACK_ROLLOUT_TIMEOUT }, true);
       expect(result.outcome, report(result)).toBe("rolled-back");
     }
   });
@@ -349,5 +405,169 @@ describe("releases on the real engine and the local cluster", () => {
     await setImage(GOOD_IMAGE);
     const again = await timed("deploy after Ctrl-C", () => deploy(options()));
     expect(again.outcome, report(again)).toBe("succeeded");
+  });
+  /** Runs `npm run <command>` as a user does (a child process), capturing everything it prints. */
+  const runCli = (command: "preview" | "deploy", args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> =>
+    new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, ["--import", "tsx", path.join(repoRoot, `cli/${command}.ts`), "--stack", t.stackName, "--cwd", t.programDir, ...args], {
+        cwd: repoRoot,
+        env: { ...t.envVars, PATH: `${path.join(env.GSS_TOOLS_DIR ?? "", "bin")}:${t.envVars.PATH ?? ""}` },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+      child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+      child.on("error", reject);
+      child.on("close", (code) => resolve({ code, stdout, stderr }));
+    });
+
+  it("no secret value leaves the process: a preview, a failed release after a rotation, its rollback and a failing config set", async () => {
+    // Sentinels of this run only (other suites on the same machine use the suite's SECRETS): the
+    // release recorded as good carries the first four; the failed release carries a rotated one, and
+    // the rollback re-applies the old value, read from history. All must stay out of everything.
+    const run = Date.now().toString(36);
+    const recorded: Record<string, string> = {
+      "go-service:jwtSecret": `sentinel-jwt-${run}-4f1c9a7b2d8e6053a1b9`,
+      "go-service:encryptionKey": `sentinelENC${run}0123456789abcdef`,
+      "go-service:csrfSecret": `sentinel-csrf-${run}-77d0b3e5a9`,
+      "go-service:dbPassword": `sentinel-db-${run}-pass-c4e8f2a6`,
+    };
+    const ROTATED = `sentinel-csrf-ROTATED-${run}-3b7f20c1`;
+    const sentinels = [...Object.values(recorded), ROTATED];
+    const out = path.join(t.dir, "artifacts");
+    mkdirSync(out, { recursive: true });
+
+    const sampler = sampleProcesses(rollbackStackFiles);
+    let preview: Awaited<ReturnType<typeof runCli>>;
+    let deployRun: Awaited<ReturnType<typeof runCli>>;
+    let good: ReleaseRecord | undefined;
+    try {
+      for (const [key, value] of Object.entries(recorded)) await setSecretConfig(t.stack, key, value);
+      const first = await timed("deploy (sentinel secrets)", () => deploy(options()));
+      expect(first.outcome, report(first)).toBe("succeeded");
+      good = recordOf(await readReleaseRecord(t.stack));
+      expect(good?.id).toBe(first.release.id);
+
+      await setSecretConfig(t.stack, "go-service:csrfSecret", ROTATED);
+      await setImage(BROKEN_IMAGE);
+      preview = await timed("npm run preview (rotated secret, broken image)", () =>
+        runCli("preview", ["--out", path.join(out, "preview.md"), "--events", path.join(out, "events.json"), "--save-plan", path.join(out, "plan.json")]),
+      );
+      deployRun = await timed("npm run deploy (failed release, rollback)", () => runCli("deploy", ["--rollout-timeout", String(DEPLOY_DEADLINE), "--report", path.join(out, "deploy.md")]));
+    } finally {
+      await setSecretConfig(t.stack, "go-service:csrfSecret", recorded["go-service:csrfSecret"] ?? "");
+      await setImage(GOOD_IMAGE);
+    }
+    const during = sampler.stop();
+    expect(preview.code, preview.stderr).toBe(EXIT.ok);
+    expect(deployRun.code, deployRun.stdout + deployRun.stderr).toBe(EXIT.rolledBack);
+    expect(deployRun.stdout).toContain("FAILED, rolled back to the last good release (verified)");
+    expect(recordOf(await readReleaseRecord(t.stack))).toEqual(good);
+
+    // The error path: `pulumi config set --secret` fails on a stack file it cannot write.
+    const stackFile = path.join(t.programDir, `Pulumi.${t.stackName}.yaml`);
+    const locked = lockFile(stackFile);
+    const errorSampler = sampleProcesses();
+    let failure: Error | undefined;
+    try {
+      failure = await setSecretConfig(t.stack, "go-service:jwtSecret", ROTATED).then(
+        () => undefined,
+        (error: unknown) => error as Error,
+      );
+    } finally {
+      locked.unlock();
+    }
+    const duringError = errorSampler.stop();
+    expect(failure?.message).toBe(
+      "could not store the secret config value of go-service:jwtSecret: pulumi config set --secret failed (exit code 1); its output is withheld, as it could hold the value",
+    );
+    expect(readFileSync(stackFile, "utf8")).not.toContain(ROTATED);
+
+    // Everything written, printed or shown in the process list.
+    const written = [...filesUnder(out), ...filesUnder(path.join(t.dir, "state")), stackFile];
+    const scanned: [string, string][] = [
+      ["preview stdout", preview.stdout],
+      ["preview stderr", preview.stderr],
+      ["deploy stdout", deployRun.stdout],
+      ["deploy stderr", deployRun.stderr],
+      ["the failing config set's error", JSON.stringify(failure, Object.getOwnPropertyNames(failure ?? {}))],
+      ...written.map((file): [string, string] => [path.relative(t.dir, file), readFileSync(file, "utf8")]),
+      ...during.files.map((text, i): [string, string] => [`rollback stack file, sample ${i}`, text]),
+      ...[...during.commandLines, ...duringError.commandLines].map((line): [string, string] => [`process ${line.slice(0, 60)}`, line]),
+    ];
+    const found = scanned.flatMap(([where, text]) => leaks(text, sentinels).map((leak) => `${where}: ${leak}`));
+    expect(found).toEqual([]);
+
+    // The scan looked where the secrets are: the state holds them, encrypted; the rollback wrote its
+    // stack file (ciphertext only); the process list was read while the CLI ran.
+    const state = filesUnder(path.join(t.dir, "state")).map((file) => readFileSync(file, "utf8")).join("\n");
+    expect(state).toMatch(/"ciphertext":\s*"v1:/);
+    expect(during.files.some((text) => /secure: v1:/.test(text))).toBe(true);
+    expect(during.commandLines.some((line) => /\bpulumi\b.* up\b/.test(line))).toBe(true);
+    expect(existsSync(path.join(out, "plan.json"))).toBe(true);
+    timings["process list samples"] = during.samples;
+    for (const [key, value] of Object.entries(SECRETS)) await setSecretConfig(t.stack, key, value);
+  });
+
+  it("a record that cannot be verified is refused: exit 2, saying what did not match, nothing re-applied", async () => {
+    const good = recordOf(await readReleaseRecord(t.stack));
+    const before = (await deployment()).metadata.resourceVersion;
+    const missing = "0".repeat(40);
+    await t.stack.setTag(RELEASE_RECORD_TAG, serializeReleaseRecord({ ...(good as ReleaseRecord), sha: missing }));
+    try {
+      const result = await timed("deploy --rollback (unverifiable record)", () => deploy(options({ rollbackOnly: true })));
+      expect(result.exitCode).toBe(EXIT.failed);
+      expect(result.failure).toBe(
+        `the last good release record cannot be trusted, so nothing was re-applied: the id ${good?.id ?? "?"} names commit ${good?.sha.slice(0, 12) ?? "?"}, the record's commit is ${missing}; ` +
+          `commit ${missing} is not in the repository at ${t.programDir} (a shallow clone? CI must check out with fetch-depth: 0)`,
+      );
+    } finally {
+      await t.stack.setTag(RELEASE_RECORD_TAG, serializeReleaseRecord(good as ReleaseRecord));
+    }
+    expect((await deployment()).metadata.resourceVersion).toBe(before);
+  });
+
+  it("a rollback to an older program revision re-applies that revision's program, config and image: the cluster is back on its objects", async () => {
+    const git = async (...args: string[]): Promise<string> =>
+      (await promisify(execFile)("git", ["-C", t.programDir, "-c", "user.name=release-e2e", "-c", "user.email=release-e2e@example.com", ...args])).stdout.trim();
+    const revisionA = await git("rev-parse", "HEAD");
+    await setImage(GOOD_IMAGE);
+    const atA = await timed("deploy (revision A)", () => deploy(options()));
+    expect(atA.outcome, report(atA)).toBe("succeeded");
+    expect(atA.release.sha).toBe(revisionA);
+
+    // Revision B changes the program: one more object, and a Deployment whose rollout cannot complete
+    // (its image is the program's, not the config's, which still names the good image).
+    const programFile = path.join(t.programDir, "infra", "program.ts");
+    const program = readFileSync(programFile, "utf8");
+    const anchor = '  const provider = new k8s.Provider("kubernetes", {';
+    expect(program).toContain(anchor);
+    writeFileSync(programFile, program.replace(anchor, `${REVISION_B}${anchor}`));
+    await git("commit", "-q", "-am", "revision B: a ConfigMap more, and a rollout that cannot complete");
+    const revisionB = await git("rev-parse", "HEAD");
+    try {
+      const result = await timed("deploy (revision B, then rollback to A)", () => deploy(options()));
+      expect(result.outcome, report(result)).toBe("rolled-back");
+      expect(result.release.sha).toBe(revisionB);
+      expect(result.failure).toContain("'myapp' timed out waiting to be Ready");
+      expect(result.rollback).toMatchObject({ ok: true, release: { id: atA.release.id, sha: revisionA, image: GOOD_IMAGE } });
+      timings["rollback to revision A alone"] = result.timingsMs.rollback ?? 0;
+
+      // B's program ran (its ConfigMap was created), and A's removed it again.
+      const history = await t.stack.history();
+      expect(history.find((u) => u.message === releaseMessage(result.release.id))?.resourceChanges?.create).toBeGreaterThanOrEqual(1);
+      expect(history.find((u) => u.message === rollbackMessage(atA.release.id) && u.result === "succeeded")?.resourceChanges?.delete).toBeGreaterThanOrEqual(1);
+      // The cluster runs A's objects: A's image, no init of B, no ConfigMap of B.
+      const d = await deployment();
+      expect(d.spec.template.spec.containers.map((c) => c.image)).toEqual([GOOD_IMAGE]);
+      expect(d.status.conditions?.find((c) => c.type === "Available")?.status).toBe("True");
+      expect(await kubectl(env, "-n", t.namespace, "get", "configmap", "revision-b", "--ignore-not-found", "-o", "name")).toBe("");
+      const state = (await t.stack.exportStack()).deployment as { resources: { urn: string }[] };
+      expect(state.resources.filter((r) => r.urn.includes("revision-b"))).toEqual([]);
+      expect(recordOf(await readReleaseRecord(t.stack))?.id).toBe(atA.release.id);
+    } finally {
+      await git("checkout", "-q", "--detach", revisionA);
+    }
   });
 });

@@ -1,7 +1,8 @@
 // Every synthesized object of every stack, checked by the real API server with strict field
 // validation (unknown or duplicate fields are errors, as the OpenAPI schema defines them), as a
-// server-side dry run: nothing is persisted. The unit suite's kubernetes-models check cannot see
-// unknown fields; this one does.
+// server-side dry run: nothing is persisted. The unit suite rejects unknown fields too
+// (test/support/kubernetes-schema.ts); this is the API server's own word, with the real
+// prometheus-operator CRDs (schemas included) for ServiceMonitor and PrometheusRule.
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -71,5 +72,21 @@ describe("strict server-side validation of every stack's manifests", () => {
     const deployment = structuredClone(objects.find((o) => o.kind === "Deployment")) as KubernetesObject & { spec: { template: { spec: { containers: Record<string, unknown>[] } } } };
     (deployment.spec.template.spec.containers[0] as Record<string, unknown>).imagePullPolicyy = "Always";
     await expect(dryRun([deployment])).rejects.toThrow(/unknown field "spec\.template\.spec\.containers\[0\]\.imagePullPolicyy"/);
+  });
+
+  it.each<[string, string, (o: Record<string, any>) => void]>([ // eslint-disable-line @typescript-eslint/no-explicit-any -- manifests are free-form JSON
+    ["ServiceMonitor", "spec.endpoints[0].intervall", (o) => (o.spec.endpoints[0].intervall = "30s")],
+    ["PrometheusRule", "spec.groups[0].rules[0].expresion", (o) => (o.spec.groups[0].rules[0].expresion = "up == 0")],
+  ])("the real CRDs check the monitoring objects: an unknown field of a %s is refused, by name", async (kind, field, change) => {
+    const namespace = `validate-crd-${kind.toLowerCase()}-${suffix}`;
+    const objects = objectsOf("production", namespace);
+    const file = path.join(mkdtempSync(path.join(tmpdir(), "ns-")), "ns.yaml");
+    writeFileSync(file, Yaml.stringify(...objects.filter((o) => o.kind === "Namespace")));
+    await kubectl(env, "apply", "-f", file);
+    created.push(namespace);
+    const object = structuredClone(objects.find((o) => o.kind === kind)) as KubernetesObject;
+    await expect(dryRun([object])).resolves.toContain("(server dry run)");
+    change(object as Record<string, any>); // eslint-disable-line @typescript-eslint/no-explicit-any -- manifests are free-form JSON
+    await expect(dryRun([object])).rejects.toThrow(`unknown field "${field}"`);
   });
 });
