@@ -112,7 +112,8 @@ while IFS= read -r key; do
   # names sort by their UTC timestamp.
   if [[ $rel =~ ^((frequent|daily)/)?[0-9]{4}/[0-9]{2}/[0-9]{2}/db_backup_([0-9]{8}_[0-9]{6})\.dump(\.enc)?$ ]]; then
     COUNT=$((COUNT + 1))
-    if [[ -z $NEWEST_TS || ${BASH_REMATCH[3]} > $NEWEST_TS ]]; then
+    # The daily copy of a backup has the same timestamp: the frequent/ original is the one reported.
+    if [[ -z $NEWEST_TS || ${BASH_REMATCH[3]} > $NEWEST_TS || (${BASH_REMATCH[3]} == "$NEWEST_TS" && ${BASH_REMATCH[2]} == frequent) ]]; then
       NEWEST_TS=${BASH_REMATCH[3]}
       NEWEST=$key
     fi
@@ -221,6 +222,7 @@ SQL
     log warn "no manifest next to the backup; row counts not compared" key "$MANIFEST_KEY" detail "$(err_tail)"
   fi
   if [[ $RESTORE_KEEP == true ]]; then
+    STEP=keep
     # A real restore: the database stays, without the marker, so that no later check ever drops it.
     psql_admin 2>"$WORK/stderr" <<<'COMMENT ON DATABASE :"target" IS NULL;' ||
       die "restored and checked, but cannot remove the scratch marker from the database" database "$RESTORE_TARGET_DB" detail "$(err_tail)"

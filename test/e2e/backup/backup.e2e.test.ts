@@ -26,7 +26,7 @@ import {
 } from "./harness.js";
 import type { JobEnv, LogLine, Postgres, RunResult, S3Server } from "./harness.js";
 
-const KEY_RE = /^backups\/(\d{4})\/(\d{2})\/(\d{2})\/db_backup_(\d{8})_(\d{6})\.dump$/;
+const KEY_RE = /^backups\/frequent\/(\d{4})\/(\d{2})\/(\d{2})\/db_backup_(\d{8})_(\d{6})\.dump$/;
 const ENCRYPTION_KEY = "e2e-client-side-passphrase-7f3a9c";
 
 let pg: Postgres;
@@ -146,7 +146,7 @@ afterAll(() => {
 describe("round trip", () => {
   let key = "";
 
-  it("backs up to backups/YYYY/MM/DD/db_backup_<timestamp>.dump with server-side encryption", async () => {
+  it("backs up to backups/frequent/YYYY/MM/DD/db_backup_<timestamp>.dump with server-side encryption, and copies the day's first to daily/", async () => {
     const r = await runJob(BACKUP_SH, backupEnv("e2e-roundtrip"));
     expectOk(r);
     expectNoSecrets(r, APP_PASSWORD, "e2e-secret-access-key");
@@ -155,11 +155,19 @@ describe("round trip", () => {
     expect(m, key).not.toBeNull();
     // the date folders are the timestamp's date
     expect(`${m?.[1]}${m?.[2]}${m?.[3]}`).toBe(m?.[4]);
-    expect(listKeys(s3Env, "e2e-roundtrip")).toEqual([key, key.replace(/\.dump$/, ".manifest.tsv")].sort());
+    const daily = key.replace("/frequent/", "/daily/");
+    expect(listKeys(s3Env, "e2e-roundtrip")).toEqual([key, key.replace(/\.dump$/, ".manifest.tsv"), daily, daily.replace(/\.dump$/, ".manifest.tsv")].sort());
     // one JSON line per step
     expect(new Set(r.logs.map((l) => l.step))).toEqual(
-      new Set(["preflight", "snapshot", "dump", "verify", "upload", "confirm", "finish"]),
+      new Set(["preflight", "snapshot", "dump", "verify", "upload", "confirm", "daily", "finish"]),
     );
+    // the daily copy carries the same bytes, checksum and encryption
+    const dailyHead = headObject("e2e-roundtrip", daily);
+    expect([dailyHead["ContentLength"], dailyHead["ServerSideEncryption"], (dailyHead["Metadata"] as Record<string, string>)["sha256"]]).toEqual([
+      headObject("e2e-roundtrip", key)["ContentLength"],
+      "aws:kms",
+      (headObject("e2e-roundtrip", key)["Metadata"] as Record<string, string>)["sha256"],
+    ]);
 
     const head = headObject("e2e-roundtrip", key);
     expect(head["ServerSideEncryption"]).toBe("aws:kms");
@@ -223,7 +231,9 @@ describe("round trip", () => {
     expectOk(check);
     const found = lastLog(check, (l) => l.msg === "newest backup found");
     expect(found["key"]).toBe(finalKey(kms));
-    expect(found["backups_found"]).toBe(3);
+    // three under frequent/, and the first of the day also under daily/ (the later two were not copied)
+    expect(found["backups_found"]).toBe(4);
+    expect(lastLog(kms, (l) => l.step === "daily").msg).toMatch(/today already has a daily backup/);
   });
 });
 
@@ -235,8 +245,11 @@ describe("client-side encryption", () => {
     expectOk(r);
     expectNoSecrets(r, ENCRYPTION_KEY, APP_PASSWORD);
     key = finalKey(r);
-    expect(key).toMatch(/^backups\/\d{4}\/\d{2}\/\d{2}\/db_backup_\d{8}_\d{6}\.dump\.enc$/);
-    expect(listKeys(s3Env, "e2e-encrypted")).toEqual([key, key.replace(/\.dump\.enc$/, ".manifest.tsv.enc")].sort());
+    expect(key).toMatch(/^backups\/frequent\/\d{4}\/\d{2}\/\d{2}\/db_backup_\d{8}_\d{6}\.dump\.enc$/);
+    const daily = key.replace("/frequent/", "/daily/");
+    expect(listKeys(s3Env, "e2e-encrypted")).toEqual(
+      [key, key.replace(/\.dump\.enc$/, ".manifest.tsv.enc"), daily, daily.replace(/\.dump\.enc$/, ".manifest.tsv.enc")].sort(),
+    );
     const body = download("e2e-encrypted", key, join(work, "encrypted.dump.enc"));
     expect(body.subarray(0, 5).toString("latin1")).not.toBe("PGDMP");
     expect(body.subarray(0, 8).toString("latin1")).toBe("Salted__"); // openssl enc: salt header, then ciphertext
@@ -356,7 +369,7 @@ describe("faults: non-zero exit, clear message, previous good backup kept, nothi
     const keys = listKeys(s3Env, "e2e-faults", "bulk/");
     expect(keys).toContain(goodBulk);
     expect(keys).not.toContain(partialKey);
-    expect(keys.filter((k) => k.endsWith(".dump"))).toEqual([goodBulk]);
+    expect(keys.filter((k) => k.endsWith(".dump") && k.startsWith("bulk/frequent/"))).toEqual([goodBulk]);
     // the interrupted upload exists only as an incomplete multipart upload, which S3 never lists as an object
     const uploads = JSON.parse(
       aws(s3Env, ["s3api", "list-multipart-uploads", "--bucket", "e2e-faults", "--prefix", partialKey, "--output", "json"]).stdout,
@@ -371,7 +384,7 @@ describe("faults: non-zero exit, clear message, previous good backup kept, nothi
   it("never overwrites an existing backup (same timestamp)", async () => {
     // occupy every key the next run could pick in the coming 30 s (moto accepts unsigned PUTs)
     const start = Date.now();
-    const occupied = Array.from({ length: 31 }, (_, i) => backupKey("clash", new Date(start + i * 1000)));
+    const occupied = Array.from({ length: 31 }, (_, i) => backupKey("clash/frequent", new Date(start + i * 1000)));
     for (const key of occupied) {
       const res = await fetch(`${s3.endpoint}/e2e-faults/${key}`, { method: "PUT", body: "existing backup" });
       expect(res.status).toBe(200);

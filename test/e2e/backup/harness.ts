@@ -374,3 +374,67 @@ export function corruptingPgDump(dir: string): string {
   chmodSync(file, 0o755);
   return bin;
 }
+
+// ------------------------------------------------------------------------------------------ continuous writes
+/** Rows written by {@link startContinuousWrites}: one INSERT per tick, each committed on its own, as a service writes. */
+export interface ContinuousWrites {
+  /** INSERT statements sent so far. */
+  sent(): number;
+  /** Stops sending, lets psql finish what it has, and resolves once it exited (with the number of statements sent). */
+  stop(): Promise<number>;
+}
+
+/**
+ * Writes continuously into `table` (created here: id bigserial, written_at = clock_timestamp() of the
+ * commit's statement, payload), one autocommitted INSERT every `everyMs`, through one psql session, until
+ * stop() or until `maxRows` rows or `maxMs` milliseconds, whichever comes first: bounded in count and time.
+ */
+export function startContinuousWrites(
+  pg: Postgres,
+  options: { db: string; user: string; password: string; table: string; everyMs: number; maxRows: number; maxMs: number },
+): ContinuousWrites {
+  pg.psql(
+    options.db,
+    `CREATE TABLE ${options.table} (id bigserial PRIMARY KEY, written_at timestamptz NOT NULL DEFAULT clock_timestamp(), payload text NOT NULL);`,
+    options.user,
+    options.password,
+  );
+  const child = spawn(
+    join(PG_BIN, "psql"),
+    ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", pg.host, "-p", String(pg.port), "-U", options.user, "-d", options.db],
+    { env: { PATH: basePath(), PGPASSWORD: options.password, PGCONNECT_TIMEOUT: "5" }, stdio: ["pipe", "ignore", "pipe"] },
+  );
+  let stderr = "";
+  child.stderr?.on("data", (b: Buffer) => (stderr = (stderr + b.toString()).slice(-2000)));
+  onCleanup(() => {
+    if (child.exitCode === null) child.kill("SIGKILL");
+  });
+  let sent = 0;
+  const started = Date.now();
+  const exited = new Promise<void>((ok, fail) => {
+    child.on("error", fail);
+    child.on("close", (code) => (code === 0 ? ok() : fail(new Error(`the writer's psql exited ${String(code)}: ${stderr}`))));
+  });
+  let timer: NodeJS.Timeout | undefined = setInterval(() => {
+    if (sent >= options.maxRows || Date.now() - started >= options.maxMs) {
+      end();
+      return;
+    }
+    sent += 1;
+    child.stdin?.write(`INSERT INTO ${options.table} (payload) VALUES ('order ${sent}: ${"x".repeat(64)}');\n`);
+  }, options.everyMs);
+  const end = (): void => {
+    if (timer === undefined) return;
+    clearInterval(timer);
+    timer = undefined;
+    child.stdin?.end();
+  };
+  return {
+    sent: () => sent,
+    stop: async () => {
+      end();
+      await exited;
+      return sent;
+    },
+  };
+}
