@@ -10,7 +10,8 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { execFileSync } from "node:child_process";
-import { canaryPreviewLines, planCanary, resolveConfigMap } from "../release/canary.js";
+import { canaryPreviewLines, livePods, planCanary, resolveConfigMap } from "../release/canary.js";
+import { clusterAccess } from "../release/verify.js";
 import { renderPreviewMarkdown } from "../release/markdown-report.js";
 import { exportableEvents, previewStack } from "../release/preview.js";
 import { scrubFileInPlace, scrubProcessOutput } from "../release/scrubbed-output.js";
@@ -96,7 +97,11 @@ async function canarySections(stack: Awaited<ReturnType<typeof openStack>>, conf
     const resolved = resolveConfigMap(config, (await stack.workspace.projectSettings()).name, stack.name);
     const plan = await planCanary(stack, resolved);
     if ("reason" in plan) return resolved.config.release.strategy === "canary" ? [`\`release.strategy: canary\`, but no canary: ${plan.reason}.`, ""] : [];
-    return canaryPreviewLines(plan, plan.stateReplicas);
+    // The stable pods now (the HPA's count), else the fewest the stack runs.
+    const { config: c } = resolved;
+    const access = clusterAccess(c.kubernetes, stack.workspace.workDir, process.env);
+    const stablePods = await livePods(access, c.namespace, c.name).catch(() => (c.autoscaling.enabled ? c.autoscaling.minReplicas : c.replicas));
+    return canaryPreviewLines(plan, stablePods);
   } catch {
     // The preview itself says what is wrong with the config.
     return [];

@@ -73,8 +73,8 @@ export interface StepAnalysis {
   readonly stablePods: number;
   /** The analysis window, a Prometheus duration (the step's pause). */
   readonly window: string;
-  /** The window's end: the queries' evaluation time. */
-  readonly at: Date;
+  /** The window's end: the queries' evaluation time (ISO 8601). */
+  readonly at: string;
   readonly measures: readonly Measure[];
   readonly verdict: Verdict;
   /** One line: the step, its verdict and, unless it passed, the measure that decided it with its value and threshold. */
@@ -268,5 +268,5 @@ export async function analyzeStep(client: PrometheusClient, o: ResolvedObservabi
   );
   const queryMs = Math.round(performance.now() - started);
   const results = Object.fromEntries(pairs) as StepResults;
-  return { ...judgeStep(o, context, queries, results), at, queryMs };
+  return { ...judgeStep(o, context, queries, results), at: at.toISOString(), queryMs };
 }

@@ -16,7 +16,7 @@ function measureRow(m: Measure): string {
 function stepSection(step: StepAnalysis): string[] {
   const lines = [
     `**Step ${step.step} of ${step.steps}**: ${step.canaryPods} canary pod(s) beside ${step.stablePods} stable, ${step.trafficShare.toFixed(1)} % of the pods (${step.trafficAsked} % asked); ` +
-      `window ${step.window} ending ${step.at.toISOString().replace(/\.\d+Z$/, "Z")}; queries ${step.queryMs} ms. ${ICON[step.verdict]}.`,
+      `window ${step.window} ending ${step.at.replace(/\.\d+Z$/, "Z")}; queries ${step.queryMs} ms. ${ICON[step.verdict]}.`,
     "",
     "| Measure | Canary | Stable track | Threshold | Verdict |",
     "|---|---|---|---|---|",

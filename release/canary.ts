@@ -60,8 +60,6 @@ export interface CanaryPlan {
   readonly stableUrn: string;
   readonly canaryUrn: string;
   readonly plumbingUrns: readonly string[];
-  /** The stable Deployment's pods as the state last saw them (the deploy reads the live count). */
-  readonly stateReplicas?: number;
   /** The stack's observability model, as the chart builds it: the analysis' queries and thresholds. */
   readonly observability: ResolvedObservability;
   /** The stack's Prometheus (`monitoring.prometheusUrl`), unless given on the command line. */
@@ -113,7 +111,6 @@ export async function planCanary(stack: Stack, resolved: ResolvedStack): Promise
     stableUrn: stable.urn,
     canaryUrn: stable.urn.replace(/::[^:]*$/, `::${config.namespace}/${canaryName}`),
     plumbingUrns: plumbing,
-    ...(stable.outputs?.spec?.replicas === undefined ? {} : { stateReplicas: stable.outputs.spec.replicas }),
     observability: buildStackChart({ ...resolved, config: { ...config, release: { ...config.release, canary: undefined } } }).observability,
     ...(config.monitoring.prometheusUrl === undefined ? {} : { prometheusUrl: config.monitoring.prometheusUrl }),
   };

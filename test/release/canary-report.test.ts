@@ -9,7 +9,7 @@ import { buildSlackMessage } from "../../release/notify.js";
 
 const o = resolveObservabilityProps({ serviceName: "myapp", namespace: "myapp", environment: "production", containerMemoryLimitBytes: 512 * 2 ** 20 });
 const value = (v: number) => ({ kind: "value", value: v }) as const;
-const AT = new Date("2026-11-30T08:00:00Z");
+const AT = "2026-11-30T08:00:00.000Z";
 
 function step(n: number, traffic: number, canaryPods: number, results: StepResults): StepAnalysis {
   const settings = { traffic, pause: "5m", minRequests: 1000 };
