@@ -184,6 +184,12 @@ describe("deploy.yml and deploy-stack.yml (merges to main)", () => {
     expect(deploy?.run).toContain('if [ -n "$SMOKE_URL" ]; then args+=(--smoke-url "$SMOKE_URL"); fi');
     expect(deploy?.run).toContain('if [ -n "$NO_SMOKE_REASON" ]; then args+=(--no-smoke "$NO_SMOKE_REASON"); fi');
   });
+
+  it("passes the environment's Prometheus, which a canary stack is judged by", () => {
+    const deploy = steps.find((s) => s.run?.includes("npm run --silent deploy --"));
+    expect(deploy?.env).toMatchObject({ PROMETHEUS_URL: "${{ vars.PROMETHEUS_URL }}" });
+    expect(deploy?.run).toContain('if [ -n "$PROMETHEUS_URL" ]; then args+=(--prometheus-url "$PROMETHEUS_URL"); fi');
+  });
 });
 
 describe("drift.yml (scheduled drift checks)", () => {
