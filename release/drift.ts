@@ -7,8 +7,11 @@
  * hand, which no state knows).
  */
 import { execFile } from "node:child_process";
+import { readdirSync } from "node:fs";
+import { homedir } from "node:os";
+import path from "node:path";
 import { promisify } from "node:util";
-import type { ConfigMap, EngineEvent, Stack, StepEventMetadata } from "@pulumi/pulumi/automation/index.js";
+import { type ConfigMap, ConcurrentUpdateError, type EngineEvent, type Stack, type StepEventMetadata } from "@pulumi/pulumi/automation/index.js";
 import { type DriftContext, type DriftedField, type DriftSegment, driftPath, type IgnoredDifference, jsonPointer, objectDrift, valueAtDriftPath } from "./drift-diff.js";
 import { parsePropertyPath, readablePath } from "./property-path.js";
 import { errorDiagnostics } from "./preview.js";
@@ -98,6 +101,9 @@ interface ObjectState {
  */
 export async function checkDrift(stack: Stack, options: DriftOptions = {}): Promise<DriftOutcome> {
   const started = performance.now();
+  // A preview takes no lock in a self-managed backend: the check refuses to run beside an update, and
+  // refuses a result an update may have changed under it, as a held lock.
+  if (heldLocks(stack) > 0) throw lockedError(stack.name);
   const events: EngineEvent[] = [];
   let failure: Error | undefined;
   // The namespace's labelled objects are listed while the engine refreshes (most of the check's time),
@@ -126,6 +132,7 @@ export async function checkDrift(stack: Stack, options: DriftOptions = {}): Prom
   }
   const result = driftFromEvents(events);
   const listed = await listing;
+  if (heldLocks(stack) > 0) throw lockedError(stack.name);
   // A preview that failed before any step (the backend, the plugins) refreshed nothing either.
   const refreshed = result.refreshComplete && (failure === undefined || events.some((e) => e.resourcePreEvent !== undefined));
   const errors = [...result.refreshErrors];
@@ -405,6 +412,32 @@ export function unmanagedObjects(listed: LabelledObjects, state: Pick<EventDrift
     .filter((o) => !state.known.has(objectKey(o.apiVersion, o.kind, o.metadata.namespace, o.metadata.name)))
     .map((o) => ({ type: typeToken(o.apiVersion, o.kind), name: `${o.metadata.namespace ?? ""}/${o.metadata.name}`, state: "unmanaged" as const, fields: [] }))
     .sort((a, b) => a.type.localeCompare(b.type) || a.name.localeCompare(b.name));
+}
+
+/**
+ * Locks other operations hold on the stack in a `file://` backend (`.pulumi/locks/<org>/<project>/<stack>/`),
+ * where the engine takes none for a preview. Other backends: 0 (Pulumi Cloud refuses the preview itself).
+ */
+export function heldLocks(stack: Pick<Stack, "name" | "workspace">): number {
+  const url = stack.workspace.envVars.PULUMI_BACKEND_URL ?? process.env.PULUMI_BACKEND_URL ?? "";
+  if (!url.startsWith("file://")) return 0;
+  const root = url.slice("file://".length).replace(/^~(?=$|\/)/, homedir()).replace(/\?.*$/, "");
+  const locks = path.join(root, ".pulumi", "locks");
+  const entries = (dir: string): string[] => {
+    try {
+      return readdirSync(dir);
+    } catch {
+      return [];
+    }
+  };
+  const stackName = stack.name.split("/").pop() ?? stack.name;
+  const dirs = [path.join(locks, stackName), ...entries(locks).flatMap((org) => entries(path.join(locks, org)).map((project) => path.join(locks, org, project, stackName)))];
+  return dirs.reduce((count, dir) => count + entries(dir).filter((file) => file.endsWith(".json")).length, 0);
+}
+
+/** The error a held lock gives every command, in the words of {@link rephrase}. */
+function lockedError(stackName: string): Error {
+  return rephrase(Object.create(ConcurrentUpdateError.prototype) as Error, stackName);
 }
 
 /** The config key holding the stack's cluster access. */

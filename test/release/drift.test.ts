@@ -1,11 +1,13 @@
 // The drift diff and its filtering, on engine events captured from real refresh previews of the local
 // stack (fixtures/drift-*.events.json, from test/e2e/drift), and on objects built here for the rules
 // the captures do not reach.
-import { readFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import type { EngineEvent } from "@pulumi/pulumi/automation/index.js";
 import { describe, expect, it } from "vitest";
 import { type DriftContext, objectDrift, ownersOf, structuralDiff } from "../../release/drift-diff.js";
-import { driftFromEvents, type LabelledObjects, unmanagedObjects } from "../../release/drift.js";
+import { driftFromEvents, heldLocks, type LabelledObjects, unmanagedObjects } from "../../release/drift.js";
 import { driftMarker, renderDriftMarkdown } from "../../release/drift-report.js";
 import { SECRET_SIGNATURE, SECRET_SIGNATURE_KEY } from "../../release/secret-mask.js";
 
@@ -165,6 +167,20 @@ describe("list items and ownership", () => {
     expect(ownersOf(object, ["spec", "containers", { key: "name", value: "app" }, "env", { key: "name", value: "X" }])).toEqual(["kubectl-set"]);
     expect(ownersOf(object, ["spec", "ingress", 0, "ports", 0, "port"])).toEqual(["kubectl-patch"]);
     expect(ownersOf(object, ["spec", "containers", { key: "name", value: "app" }, "image"])).toEqual([]);
+  });
+});
+
+describe("the lock of a self-managed backend", () => {
+  it("counts the lock files other operations hold on the stack, and nothing for other backends", () => {
+    const root = mkdtempSync(path.join(tmpdir(), "drift-locks-"));
+    const stack = (url: string) => ({ name: "staging", workspace: { envVars: { PULUMI_BACKEND_URL: url } } }) as unknown as Parameters<typeof heldLocks>[0];
+    expect(heldLocks(stack(`file://${root}`))).toBe(0);
+    mkdirSync(path.join(root, ".pulumi", "locks", "organization", "go-service", "staging"), { recursive: true });
+    writeFileSync(path.join(root, ".pulumi", "locks", "organization", "go-service", "staging", "abc.json"), "{}");
+    mkdirSync(path.join(root, ".pulumi", "locks", "organization", "go-service", "production"), { recursive: true });
+    writeFileSync(path.join(root, ".pulumi", "locks", "organization", "go-service", "production", "def.json"), "{}");
+    expect(heldLocks(stack(`file://${root}`))).toBe(1);
+    expect(heldLocks(stack("https://api.pulumi.com"))).toBe(0);
   });
 });
 

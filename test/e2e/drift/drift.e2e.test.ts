@@ -237,12 +237,27 @@ describe("drift and readiness on the real engine and the local cluster", () => {
     expect(outcome.ignored.find((i) => i.type === "kubernetes:apps/v1:Deployment" && i.path === "spec.replicas")?.reason).toMatch(/autoscaled/);
   });
 
-  it("a custom resource that never becomes ready fails the deploy within the rollout timeout, naming it and what it waited for; the rollback follows", async () => {
+  it("a custom resource that never becomes ready fails the deploy within the rollout timeout, naming it and what it waited for; the rollback follows; a drift check meanwhile finds the stack locked", async () => {
     // Await the operator's acceptance of the PrometheusRule and ServiceMonitor: no operator runs here.
     await set("kubernetes.prometheusOperatorStatus", "true");
     progressLines.length = 0;
     const started = performance.now();
-    const result = await timed("deploy (custom resource never ready, then rollback)", () => deploy(options())).finally(() => t.stack.removeConfig("go-service:kubernetes.prometheusOperatorStatus"));
+    let waiting!: () => void;
+    const updateWaits = new Promise<void>((resolve) => (waiting = resolve));
+    const log = (line: string): void => {
+      if (line.startsWith("waiting for ")) {
+        progressLines.push(line);
+        waiting();
+      }
+      console.log(`[drift-e2e] deploy: ${line}`);
+    };
+    const running = deploy(options({ log })).finally(() => t.stack.removeConfig("go-service:kubernetes.prometheusOperatorStatus"));
+    await Promise.race([updateWaits, running]);
+    // The same lock as every other command: the check refuses to run beside the update.
+    const locked = await timed("npm run drift (during an update)", () => runDriftCli(path.join(t.dir, "drift-locked.md")));
+    expect(locked.code, locked.stdout + locked.stderr).toBe(EXIT.locked);
+    expect(locked.stderr).toContain('drift: Stack "drift-e2e" is locked: another preview or deploy of it is running right now');
+    const result = await timed("deploy (custom resource never ready, then rollback)", () => running);
     const text = report(result);
     console.log(text);
     expect(result.outcome, text).toBe("rolled-back");
