@@ -201,8 +201,14 @@ export const SIGNALS = {
   requestRate: (s: ServiceScope, o: SignalOptions) => `sum ${by(o.by)} (${rate(METRICS.httpRequestsTotal.name, serviceMatchers(s), o.window)})`,
 
   /** Share of requests answered with a 5xx status. */
+  // A service that answered no 5xx has no 5xx series: `or … * 0` makes that 0 %, not "no data" (found
+  // by the real Prometheus of test/e2e/real-pods, where the error panel of a healthy service was empty).
   errorRatio: (s: ServiceScope, o: SignalOptions) =>
-    `sum ${by(o.by)} (${rate(METRICS.httpRequestsTotal.name, serviceMatchers(s), o.window, { status: { re: "5.." } })})\n` +
+    `(\n` +
+    `  sum ${by(o.by)} (${rate(METRICS.httpRequestsTotal.name, serviceMatchers(s), o.window, { status: { re: "5.." } })})\n` +
+    `  or\n` +
+    `  sum ${by(o.by)} (${rate(METRICS.httpRequestsTotal.name, serviceMatchers(s), o.window)}) * 0\n` +
+    `)\n` +
     `/\n` +
     `sum ${by(o.by)} (${rate(METRICS.httpRequestsTotal.name, serviceMatchers(s), o.window)})`,
 

@@ -1,3 +1,4 @@
+import { connect } from "node:net";
 import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -36,6 +37,7 @@ import {
   type ClusterAccess,
   clusterAccess,
   type ObjectRef,
+  serviceClusterUrl,
   smokeTest,
   unreachableReason,
   verificationFailure,
@@ -481,12 +483,12 @@ async function verifyStack(stack: Stack, config: ConfigMap, options: DeployOptio
   const access = clusterAccess(configObject(config, KUBERNETES_KEY), stack.workspace.workDir, options.target.envVars ?? {});
   const targets = await verifyTargets(stack);
   const checks = [...(await checkRollouts(access, targets.deployments, timeoutSeconds)), ...(await checkServiceEndpoints(access, targets.services))];
-  checks.push(...(await smokeChecks(stack, options)));
+  checks.push(...(await smokeChecks(stack, options, access, targets.services)));
   const failure = verificationFailure(targets, checks);
   return { checks, ...(failure === undefined ? {} : { failure }) };
 }
 
-async function smokeChecks(stack: Stack, options: DeployOptions): Promise<Check[]> {
+async function smokeChecks(stack: Stack, options: DeployOptions, access: ClusterAccess, services: readonly ObjectRef[]): Promise<Check[]> {
   if (options.noSmokeReason !== undefined) return [{ name: "HTTP smoke tests", status: "not run", detail: `skipped (--no-smoke): ${options.noSmokeReason}` }];
   let url = options.smokeUrl;
   if (url === undefined) {
@@ -494,10 +496,37 @@ async function smokeChecks(stack: Stack, options: DeployOptions): Promise<Check[
     const derived = outputs.serviceUrl?.value;
     if (typeof derived !== "string") return [{ name: "HTTP smoke tests", status: "not run", detail: "no URL: pass --smoke-url (the stack has no serviceUrl output)" }];
     const reason = await unreachableReason(derived);
-    if (reason !== undefined) return [{ name: "HTTP smoke tests", status: "not run", detail: `no URL reachable: ${reason} (pass --smoke-url to make them mandatory)` }];
     url = derived;
+    if (reason !== undefined) {
+      // This machine may be on the cluster's network (a runner in the cluster, the local cluster's host):
+      // then the Service itself is tested, through its ClusterIP, rather than nothing.
+      const inCluster = await firstReachable(await Promise.all(services.map((s) => serviceClusterUrl(access, s))));
+      if (inCluster === undefined) return [{ name: "HTTP smoke tests", status: "not run", detail: `no URL reachable: ${reason} (pass --smoke-url to make them mandatory)` }];
+      const checks = await smokeTest(inCluster, { timeoutSeconds: options.smokeTimeoutSeconds ?? 60 });
+      return checks.map((c) => ({ ...c, detail: `${c.detail ?? ""} (through the Service's ClusterIP ${inCluster}; ${derived} ${reason})`.trim() }));
+    }
   }
   return smokeTest(url, { timeoutSeconds: options.smokeTimeoutSeconds ?? 60 });
+}
+
+/** The first URL whose host accepts a TCP connection within 2 s: a ClusterIP off the cluster's network does not. */
+async function firstReachable(urls: readonly (string | undefined)[]): Promise<string | undefined> {
+  for (const url of urls) if (url !== undefined && (await acceptsConnections(url))) return url;
+  return undefined;
+}
+
+function acceptsConnections(url: string): Promise<boolean> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const socket = connect({ host: hostname, port: Number(port || 80), timeout: 2_000 });
+    const done = (ok: boolean): void => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.once("connect", () => done(true));
+    socket.once("timeout", () => done(false));
+    socket.once("error", () => done(false));
+  });
 }
 
 /** After a failed update: the rollout state as the API server reports it, without waiting. */

@@ -101,6 +101,23 @@ export async function checkServiceEndpoints(access: ClusterAccess, services: rea
   return checks;
 }
 
+/**
+ * The base URL of a Service's `http` port on its ClusterIP (`http://10.96.4.2:80`), for a deploy that runs on
+ * the cluster's network (a runner in the cluster, the local cluster's host): undefined when the Service has
+ * no ClusterIP or no `http` port.
+ */
+export async function serviceClusterUrl(access: ClusterAccess, service: ObjectRef): Promise<string | undefined> {
+  try {
+    const out = await kubectl(access, ["get", "service", "-n", service.namespace, service.name, "-o", "json"], 30_000);
+    const spec = (JSON.parse(out) as { spec?: { clusterIP?: string; ports?: { name?: string; port?: number }[] } }).spec;
+    const port = spec?.ports?.find((p) => p.name === "http")?.port;
+    if (spec?.clusterIP === undefined || spec.clusterIP === "None" || port === undefined) return undefined;
+    return `http://${spec.clusterIP}:${port}`;
+  } catch {
+    return undefined;
+  }
+}
+
 export interface SmokeOptions {
   /** Total time to wait for both endpoints to answer 2xx. @default 60 */
   readonly timeoutSeconds?: number;
