@@ -332,6 +332,9 @@ export async function runCanary(stack: Stack, options: CanaryOptions): Promise<C
   let removalFailure: string | undefined;
   if (verdict === "interrupted") {
     removalFailure = "not removed after the interrupt: the next deploy (or --rollback) removes it";
+  } else if (!(await stateResources(stack)).some((r) => r.urn === plan.canaryUrn)) {
+    // Never created (the release stopped before its first update applied it): nothing to remove.
+    removed = true;
   } else {
     log(`removing the canary ${plan.namespace}/${canaryName}`);
     const down = await time("canary removal", () => targetedUp(stack, [plan.canaryUrn], `go-service canary ${options.releaseId}: ${verdict === "promoted" ? "promoted" : "aborted"}, canary removed`, options));
