@@ -2,7 +2,8 @@
 # The whole test suite, from a fresh clone on a fresh Debian machine (run as root, or with sudo rights):
 #   1. what the tests need: promtool, PostgreSQL, shellcheck, an S3 server and client (apt, PyPI),
 #      containerd, runc, CNI plugins, iptables (apt: the cluster's real node), actionlint (Go module proxy, cached)
-#   2. the fast suite: lint, type-check, API report, unit tests (incl. promtool rule tests)
+#   2. the reference Go service's own vet and tests, then the fast suite: lint, type-check, API report,
+#      unit tests (incl. promtool rule tests)
 #   3. the real tools (Pulumi CLI, Kubernetes provider, control plane), built from Go modules, cached
 #   4. a local cluster, the end-to-end suites against it, and the cluster stopped again even on failure
 # `npm ci` must have run before (the README's first command does it).
@@ -18,6 +19,9 @@ bash scripts/cluster/install-node-deps.sh
 bash scripts/ci/install-actionlint.sh
 
 rm -f reports/vitest-*.json
+step "reference service (examples/go-service: go vet, go test)"
+(cd examples/go-service && GOFLAGS=-mod=mod GOTOOLCHAIN=local go vet ./... && GOFLAGS=-mod=mod GOTOOLCHAIN=local go test -count=1 ./...)
+
 step "unit suite (npm test)"
 npm test
 
