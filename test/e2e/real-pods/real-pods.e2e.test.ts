@@ -17,6 +17,9 @@ import { dashboardPanels } from "../../../dashboards/service-dashboard.js";
 import { resolveStackFile } from "../../../config/resolve-stack-config.js";
 import { deploy, type DeployOptions, type DeployResult } from "../../../release/deploy.js";
 import { renderDeployReport } from "../../../release/deploy-report.js";
+import { renderLoadTestMarkdown, runLoadTest } from "../../../release/loadtest.js";
+import { COMMON_DEFAULTS } from "../../../config/environment-defaults.js";
+import type { LoadTestConfig } from "../../../config/load-test-config.js";
 import { buildStackChart, synthesizeStack } from "../../../synth/synthesize.js";
 import { createTestStack, ensureMonitoringCrds, kubectl, kubeconfig, repoRoot, simulateIngressController, type TestStack, toolsEnv } from "../release/environment.js";
 import { stepTimer } from "../support/timer.js";
@@ -25,6 +28,9 @@ const GOOD_IMAGE = "registry.example.com/myapp:v1.4.2";
 const NEXT_IMAGE = "registry.example.com/myapp:v1.4.3";
 const ERROR_IMAGE = "registry.example.com/myapp:v1.4.3-error10"; // FAULT_ERROR_RATIO=0.1 on /api/*
 const NEVER_READY_IMAGE = "registry.example.com/myapp:v1.4.3-never-ready"; // FAULT_NEVER_READY=true
+const SLOW_IMAGE = "registry.example.com/myapp:v1.4.3-slow"; // FAULT_LATENCY=600ms on /api/*
+/** The seed's criteria (the stack's defaults), in a short bounded run: 4 s measured, at most 20 000 requests. */
+const LOAD_TEST: LoadTestConfig = { ...COMMON_DEFAULTS.loadTest, rampUp: "1s", duration: "4s", maxRequests: 20_000 };
 const ROLLOUT_TIMEOUT = "30s";
 const DEPLOY_DEADLINE = 90;
 /** Prometheus scrapes and evaluates every 2 s here (the stack's own 30 s would make the suite wait). */
@@ -211,8 +217,35 @@ describe("real pods: the local stack on a real node, probed, scraped and rolled 
     const base = await serviceUrl();
     const ready = (await (await fetch(`${base}/ready`)).json()) as { status: string; checks: Record<string, { status: string }> };
     expect(ready).toMatchObject({ status: "ready", checks: { database: { status: "ok" }, redis: { status: "ok" } } });
+    // The migration Job ran the service's own migrations in a real pod before the rollout: the items come from
+    // the table it created, not from the service's static fallback.
     const items = await fetch(`${base}/api/items`);
     expect(items.status).toBe(200);
+    expect(((await items.json()) as { source: string }).source).toBe("database");
+    const job = JSON.parse(await kubectl(env, "-n", t.namespace, "get", "jobs", "-o", "json")) as { items: { metadata: { name: string }; status: { succeeded?: number } }[] };
+    expect(job.items.some((j) => j.metadata.name.includes("migrat") && j.status.succeeded === 1), JSON.stringify(job.items.map((j) => j.metadata.name))).toBe(true);
+  });
+
+  it("the load test gate through the Service: the good release meets the seed's criteria, a release 600 ms slower fails on P95", async () => {
+    const base = await serviceUrl();
+    const good = await timed("load test (good release)", () => runLoadTest({ url: base, settings: LOAD_TEST }));
+    expect(good.criteria.map((c) => [c.name, c.ok]), renderLoadTestMarkdown(good, "real-pods")).toEqual([
+      ["error ratio", true],
+      ["P95 latency", true],
+      ["throughput", true],
+    ]);
+    timings["load test throughput (req/s, hardened pods)"] = Math.round(good.throughput);
+
+    await setImage(SLOW_IMAGE);
+    const slow = await timed("deploy (600 ms slower)", () => deploy(options()));
+    expect(slow.outcome, report(slow)).toBe("succeeded");
+    const result = await timed("load test (slow release)", async () => runLoadTest({ url: await serviceUrl(), settings: LOAD_TEST }));
+    const markdown = renderLoadTestMarkdown(result, "real-pods");
+    expect(result.ok).toBe(false);
+    expect(result.criteria.find((c) => c.name === "P95 latency")?.ok).toBe(false);
+    expect(result.latency.p95).toBeGreaterThanOrEqual(600);
+    expect(markdown).toMatch(/\| P95 latency \| ≤ 500 ms \| \d+ ms \| ❌ fail \|/);
+    await setImage(GOOD_IMAGE);
   });
 
   it("a real Prometheus scrapes the pods as the ServiceMonitor says, and every dashboard query on the service's own metrics returns data", async () => {
