@@ -45,7 +45,7 @@ let prometheusUrl = "";
 let prometheusDir = "";
 
 interface Pod {
-  metadata: { name: string; deletionTimestamp?: string };
+  metadata: { name: string; deletionTimestamp?: string; ownerReferences?: { kind: string }[] };
   spec: { nodeName?: string; securityContext?: Record<string, unknown>; containers: { image: string; securityContext?: Record<string, unknown> }[] };
   status: { phase?: string; conditions?: { type: string; status: string }[]; containerStatuses?: { ready: boolean; restartCount: number }[] };
 }
@@ -62,7 +62,8 @@ const setImage = (image: string) => t.stack.setConfig("go-service:image", { valu
 
 async function pods(): Promise<Pod[]> {
   const list = JSON.parse(await kubectl(env, "-n", t.namespace, "get", "pods", "-l", "app.kubernetes.io/name=myapp", "-o", "json")) as { items: Pod[] };
-  return list.items.filter((p) => p.metadata.deletionTimestamp === undefined);
+  // The service's pods: those of its Deployment's ReplicaSets (the migration Job's pod carries the same name label).
+  return list.items.filter((p) => p.metadata.deletionTimestamp === undefined && p.metadata.ownerReferences?.some((o) => o.kind === "ReplicaSet") === true);
 }
 
 async function serviceUrl(): Promise<string> {
@@ -183,6 +184,9 @@ describe("real pods: the local stack on a real node, probed, scraped and rolled 
     if (!nodes.includes("real-node-a")) throw new Error("the local cluster has no real node: run `npm run cluster:up` (GSS_CLUSTER_REAL_NODE=1, the default)");
     t = await timed("create stack", () => createTestStack(env, "real-pods"));
     await t.stack.setConfig("go-service:kubernetes.rolloutTimeout", { value: ROLLOUT_TIMEOUT }, true);
+    // The service's own migrations run as a Job in a real pod before each rollout (off by default).
+    await t.stack.setConfig("go-service:migrations.enabled", { value: "true" }, true);
+    await t.stack.setConfig("go-service:migrations.timeout", { value: "20s" }, true);
     stopIngress = simulateIngressController(env, () => t.namespace);
   });
 
