@@ -72,9 +72,15 @@ describe("the local stack on the real Pulumi engine and Kubernetes API server", 
     expect(result.outputs.dashboardUid?.value).toBe("myapp-staging");
     for (const secret of Object.values(SECRETS)) expect(JSON.stringify(result.outputs)).not.toContain(secret);
 
-    const deployment = JSON.parse(await kubectl(env, "-n", test.namespace, "get", "deployment", "myapp", "-o", "json")) as {
-      status: { replicas?: number; availableReplicas?: number; conditions?: { type: string; status: string }[] };
-    };
+    type DeploymentStatus = { status: { replicas?: number; availableReplicas?: number; conditions?: { type: string; status: string }[] } };
+    const read = async (): Promise<DeploymentStatus> => JSON.parse(await kubectl(env, "-n", test.namespace, "get", "deployment", "myapp", "-o", "json")) as DeploymentStatus;
+    // On the real node the HPA (min 2) scales the new Deployment up right after its rollout: its second pod
+    // needs a few seconds of real probes before the Deployment is Available again.
+    let deployment = await read();
+    for (let i = 0; i < 60 && deployment.status.conditions?.find((c) => c.type === "Available")?.status !== "True"; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      deployment = await read();
+    }
     expect(deployment.status.conditions?.find((c) => c.type === "Available")?.status).toBe("True");
     // The HPA owns the replica count; with no metrics server here it keeps the Deployment's initial one.
     expect(deployment.status.availableReplicas).toBeGreaterThanOrEqual(1);
