@@ -73,6 +73,8 @@ export interface LoadTestResult {
   /** Responses of the measured phase per histogram bucket: `≤ 5 ms` … `> 10000 ms`. */
   readonly histogram: readonly { readonly bucket: string; readonly count: number }[];
   readonly criteria: readonly CriterionResult[];
+  /** Why the ramp-up ended before its time, if it did (it used its share of the request bound). */
+  readonly rampUpCut?: string;
   /** Why the run ended before its duration, if it did (the request bound, Ctrl-C). */
   readonly stoppedEarly?: string;
   /** Every criterion met. */
@@ -184,9 +186,21 @@ export function judge(settings: LoadTestConfig, measured: { requests: number; er
 }
 
 /**
+ * The ramp-up's share of the request bound: in proportion to its time, so that on a service fast enough to
+ * answer `maxRequests` while the load grows the measured phase still runs, and is judged on responses.
+ */
+export function rampUpRequestBudget(maxRequests: number, rampSeconds: number, measuredSeconds: number): number {
+  if (rampSeconds <= 0) return 0;
+  return Math.floor((maxRequests * rampSeconds) / (rampSeconds + measuredSeconds));
+}
+
+/**
  * Runs the load test: the connections opened in waves over `rampUp`, then the measured phase (all
- * `concurrency` connections for `duration`), never more than `maxRequests` requests in all. A request is
- * counted in the phase in which it ends; requests still in flight when the run ends are not counted. Resolves with the verdict; rejects only when the load generator cannot start (a malformed URL).
+ * `concurrency` connections for `duration`), never more than `maxRequests` requests in all. The ramp-up may
+ * use only its share of the bound ({@link rampUpRequestBudget}); once it has, the measured phase starts at
+ * once, with every connection. A request is counted in the phase in which it ends; requests still in flight
+ * when the run ends are not counted. Resolves with the verdict; rejects only when the load generator cannot
+ * start (a malformed URL).
  */
 export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestResult> {
   const { settings } = options;
@@ -196,24 +210,41 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRes
   const startedAt = now().toISOString();
   const rampSeconds = durationToSeconds(settings.rampUp);
   const measuredSeconds = durationToSeconds(settings.duration);
+  const rampBudget = rampUpRequestBudget(settings.maxRequests, rampSeconds, measuredSeconds);
   const ramp: Tally = { requests: 0, errors: 0 };
   const measured: Tally = { requests: 0, errors: 0 };
   const latencies: number[] = [];
   const outcomes: Record<string, number> = {};
   const instances: { stop: () => void }[] = [];
+  const pending: { timer: NodeJS.Timeout; start: () => void }[] = [];
   let stopped = false;
   let boundReached = false;
   let endedAt: number | undefined;
+  let measuredStart = rampSeconds;
+  let rampCut: string | undefined;
+  let endTimer: NodeJS.Timeout | undefined;
   const t0 = performance.now();
   const elapsed = (): number => (performance.now() - t0) / 1000;
   const stopAll = (): void => {
     if (stopped) return;
     stopped = true;
     endedAt = elapsed();
+    for (const wave of pending) clearTimeout(wave.timer);
+    if (endTimer !== undefined) clearTimeout(endTimer);
     for (const instance of instances) instance.stop();
   };
+  // The ramp-up has used its share: every connection opens now, and the measured phase runs its full duration from here.
+  const endRampUp = (): void => {
+    measuredStart = elapsed();
+    rampCut = `its share of the request bound (${rampBudget} of ${settings.maxRequests}) was used after ${measuredStart.toFixed(1)} s, so the measured phase started then`;
+    for (const wave of pending.splice(0)) {
+      clearTimeout(wave.timer);
+      wave.start();
+    }
+    endTimer = setTimeout(stopAll, measuredSeconds * 1000);
+  };
   const count = (failed: boolean, latency?: number): void => {
-    const inMeasured = elapsed() >= rampSeconds;
+    const inMeasured = elapsed() >= measuredStart;
     const tally = inMeasured ? measured : ramp;
     tally.requests++;
     if (failed) tally.errors++;
@@ -221,7 +252,7 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRes
     if (ramp.requests + measured.requests >= settings.maxRequests) {
       boundReached = true;
       stopAll();
-    }
+    } else if (!inMeasured && ramp.requests >= rampBudget) endRampUp();
   };
   if (options.signal?.aborted === true) stopAll();
   options.signal?.addEventListener("abort", stopAll);
@@ -252,7 +283,7 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRes
           });
         };
         if (wave.startSeconds === 0) start();
-        else setTimeout(start, wave.startSeconds * 1000);
+        else pending.push({ timer: setTimeout(start, wave.startSeconds * 1000), start });
       }),
   );
   try {
@@ -261,10 +292,10 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRes
     options.signal?.removeEventListener("abort", stopAll);
     stopAll();
   }
-  const end = Math.min(endedAt ?? elapsed(), rampSeconds + measuredSeconds);
-  const seconds = Math.max(0, end - rampSeconds);
+  const end = Math.min(endedAt ?? elapsed(), measuredStart + measuredSeconds);
+  const seconds = Math.max(0, end - measuredStart);
   const phases: PhaseResult[] = [
-    ...(rampSeconds > 0 ? [{ name: `ramp-up (${plan.length} wave${plan.length === 1 ? "" : "s"})`, connections: settings.concurrency, seconds: Math.min(end, rampSeconds), requests: ramp.requests, errors: ramp.errors }] : []),
+    ...(rampSeconds > 0 ? [{ name: `ramp-up (${plan.length} wave${plan.length === 1 ? "" : "s"})`, connections: settings.concurrency, seconds: Math.min(end, measuredStart), requests: ramp.requests, errors: ramp.errors }] : []),
     { name: "measured", connections: settings.concurrency, seconds, requests: measured.requests, errors: measured.errors },
   ];
   log(`measured: ${seconds.toFixed(1)} s, ${measured.requests} requests, ${measured.errors} errors (ramp-up: ${ramp.requests} requests, ${ramp.errors} errors)`);
@@ -294,6 +325,7 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRes
     histogram,
     criteria,
     ...(early === undefined ? {} : { stoppedEarly: early }),
+    ...(rampCut === undefined ? {} : { rampUpCut: rampCut }),
     ok: criteria.every((c) => c.ok) && !aborted,
   };
 }
@@ -308,6 +340,7 @@ export function renderLoadTestMarkdown(result: LoadTestResult, stack: string): s
     `# Load test of ${stack}: ${result.ok ? "✅ passed" : `❌ FAILED (${failed.length > 0 ? failed.join(", ") : "interrupted"})`}`,
     "",
     `\`GET ${result.target}\`: ${s.concurrency} connection(s) after a ${s.rampUp} ramp-up, measured for ${s.duration} (at most ${s.maxRequests} requests; timeout ${s.requestTimeout}); ${result.startedAt} → ${result.finishedAt}.`,
+    ...(result.rampUpCut === undefined ? [] : ["", `> ℹ️ Ramp-up cut short: ${result.rampUpCut}.`]),
     ...(result.stoppedEarly === undefined ? [] : ["", `> ⚠️ Stopped early: ${result.stoppedEarly}.`]),
     "",
     "| criterion | limit (stack `loadTest`) | measured | result |",

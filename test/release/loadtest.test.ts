@@ -1,4 +1,6 @@
-import { describe, expect, it } from "vitest";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { COMMON_DEFAULTS } from "../../config/environment-defaults.js";
 import {
   judge,
@@ -6,7 +8,9 @@ import {
   loadTestTarget,
   parseLoadTestRecord,
   percentile,
+  rampUpRequestBudget,
   renderLoadTestMarkdown,
+  runLoadTest,
   summarizeLatencies,
   waves,
   type LoadTestResult,
@@ -56,9 +60,46 @@ describe("load test arithmetic", () => {
     expect(waves(10, 0, 10)).toEqual([{ connections: 10, startSeconds: 0, seconds: 10 }]);
   });
 
+  it.each([
+    [100_000, 2, 10, 16_666],
+    [20_000, 1, 4, 4_000],
+    [300, 2, 1, 200],
+    [100, 0, 10, 0],
+    [1, 1, 1, 0],
+  ])("the ramp-up may use %i × %is / (%is + measured) of the bound: %i requests", (maxRequests, ramp, measured, budget) => {
+    expect(rampUpRequestBudget(maxRequests, ramp, measured)).toBe(budget);
+  });
+
   it("requests the stack's path on the service's host", () => {
     expect(loadTestTarget("https://staging.monapp.com", "/api/items")).toBe("https://staging.monapp.com/api/items");
     expect(loadTestTarget("http://127.0.0.1:8080/ignored/", "/api/items?x=1")).toBe("http://127.0.0.1:8080/api/items?x=1");
+  });
+});
+
+// A service that answers at once, so the bound is reached long before the ramp-up's time is over (as the
+// reference service does on a fast CI machine): the ramp-up is cut at its share and the measured phase still runs.
+describe("a run against a service faster than its request bound", () => {
+  let server: Server;
+  let url: string;
+  beforeAll(async () => {
+    server = createServer((_req, res) => res.end("[]"));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it("cuts the ramp-up at its share of the bound and judges the measured phase on its responses", async () => {
+    const settings = { ...SETTINGS, concurrency: 4, rampUp: "20s", duration: "1s", maxRequests: 2_100 };
+    const result = await runLoadTest({ url, settings });
+    const [rampUp, measured] = result.phases;
+    expect(rampUp?.requests).toBe(2_000);
+    expect(rampUp?.seconds).toBeLessThan(20);
+    expect(measured?.requests).toBeGreaterThan(0);
+    expect(result.requests).toBeLessThanOrEqual(2_100);
+    expect(result.latency.responses).toBe(measured?.requests);
+    expect(result.criteria.find((c) => c.name === "P95 latency")?.ok).toBe(true);
+    expect(result.rampUpCut).toMatch(/^its share of the request bound \(2000 of 2100\) was used after \d+\.\d s/);
+    expect(renderLoadTestMarkdown(result, "unit")).toContain("> ℹ️ Ramp-up cut short: its share of the request bound (2000 of 2100)");
   });
 });
 
