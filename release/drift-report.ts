@@ -1,3 +1,4 @@
+import { boundedSections } from "./bounded-sections.js";
 import type { DriftedField } from "./drift-diff.js";
 import { type DriftedObject, type DriftOutcome, driftSummary } from "./drift.js";
 import { DEFAULT_REPORT_LIMIT, kindOf, type RenderedReport, type RenderOptions, textDiff, value } from "./markdown-report.js";
@@ -69,32 +70,13 @@ export function renderDriftMarkdown(input: DriftReportInput, options: RenderOpti
 
   const tail = ["", driftMarker(input.stack), ""].join("\n");
   const headText = scrub(`${head.join("\n")}\n`);
-  let budget = maxChars - headText.length - tail.length;
-  const body: string[] = [];
-  let omitted = 0;
-  let currentType: string | undefined;
-  const drifted = outcome.drifted;
-  for (let i = 0; i < drifted.length; i += 1) {
-    const object = drifted[i] as DriftedObject;
-    const group = object.type === currentType ? "" : `#### ${kindOf(object.type)} (\`${object.type}\`)\n\n`;
-    const note = `\n> [!NOTE]\n> ${drifted.length - i} more drifted object(s) are not shown: the report has a size limit. See ${options.fullReportName ?? "the full report"}.\n`;
-    const full = scrub(group + renderObject(object, false));
-    const condensed = scrub(group + renderObject(object, true));
-    const reserve = i === drifted.length - 1 ? 0 : note.length;
-    if (full.length + reserve <= budget) {
-      body.push(full);
-      budget -= full.length;
-    } else if (condensed.length + reserve <= budget) {
-      body.push(condensed);
-      budget -= condensed.length;
-    } else {
-      omitted = drifted.length - i;
-      body.push(note);
-      break;
-    }
-    currentType = object.type;
-  }
-  return { markdown: headText + body.join("") + tail, omitted };
+  const { body, omitted } = boundedSections(outcome.drifted, maxChars - headText.length - tail.length, {
+    heading: (type) => `#### ${kindOf(type)} (\`${type}\`)\n\n`,
+    render: renderObject,
+    note: (count) => `\n> [!NOTE]\n> ${count} more drifted object(s) are not shown: the report has a size limit. See ${options.fullReportName ?? "the full report"}.\n`,
+    scrub,
+  });
+  return { markdown: headText + body + tail, omitted };
 }
 
 function renderObject(object: DriftedObject, condensed: boolean): string {

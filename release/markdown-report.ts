@@ -1,3 +1,4 @@
+import { boundedSections } from "./bounded-sections.js";
 import type { ChangeCounts, PropertyChange, ResourceChange } from "./resource-changes.js";
 import { riskyChanges } from "./risky-changes.js";
 import { SECRET_MARK, scrubDeep, scrubFunction, type SecretSource, UNKNOWN_VALUE } from "./secret-mask.js";
@@ -96,34 +97,13 @@ export function renderPreviewMarkdown(input: PreviewReportInput, options: Render
   const tail = ["", commentMarker(input.stack), ""];
   const headText = scrub(`${head.join("\n")}\n`);
   const tailText = tail.join("\n");
-  let budget = maxChars - headText.length - tailText.length;
-
-  const body: string[] = [];
-  let omitted = 0;
-  let currentType: string | undefined;
-  const changes = input.changes;
-  for (let i = 0; i < changes.length; i += 1) {
-    const change = changes[i] as ResourceChange;
-    const groupHeader = change.type === currentType ? "" : `#### ${kindOf(change.type)} (\`${change.type}\`)\n\n`;
-    const note = truncationNote(changes.length - i, options.fullReportName);
-    const full = scrub(groupHeader + renderResource(change, false));
-    const condensed = scrub(groupHeader + renderResource(change, true));
-    // Keep room for the note that says what was left out, unless this is the last resource.
-    const reserve = i === changes.length - 1 ? 0 : note.length;
-    if (full.length + reserve <= budget) {
-      body.push(full);
-      budget -= full.length;
-    } else if (condensed.length + reserve <= budget) {
-      body.push(condensed);
-      budget -= condensed.length;
-    } else {
-      omitted = changes.length - i;
-      body.push(note);
-      break;
-    }
-    currentType = change.type;
-  }
-  return { markdown: headText + body.join("") + tailText, omitted };
+  const { body, omitted } = boundedSections(input.changes, maxChars - headText.length - tailText.length, {
+    heading: (type) => `#### ${kindOf(type)} (\`${type}\`)\n\n`,
+    render: renderResource,
+    note: (count) => truncationNote(count, options.fullReportName),
+    scrub,
+  });
+  return { markdown: headText + body + tailText, omitted };
 }
 
 const MAX_WARNINGS = 20;
