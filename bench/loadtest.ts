@@ -3,33 +3,38 @@
  * sustains under the stack's pod limits, against the same binary unconstrained on this host as the floor.
  *
  * Cases, interleaved round by round (floor, a, b, floor, a, b, …) so that every case sees the same load
- * from the rest of the machine; each is a load test of `GET /api/items` (static items, no database) with
- * the stack's default loadTest settings but a longer measured phase and no request bound:
+ * from the rest of the machine; each is a load test of `GET /api/items` with the stack's default loadTest
+ * settings but a longer measured phase and no request bound. Two workloads, each beside its own floor:
  *
+ * Static items (no database configured):
  *   floor                 the binary on 127.0.0.1, Go's default GOMAXPROCS (every core of the host)
  *   GOMAXPROCS=1          what the Deployment sets from the CPU limit (500m, rounded up to 1 core)
  *   hardened (cgroup)     GOMAXPROCS=1 and GOMEMLIMIT as the Deployment sets them, in a CPU cgroup with the
  *                         pod's limit (cfs_quota 50 ms per 100 ms period: 500m), the kernel mechanism the
  *                         kubelet uses for a container's CPU limit
- *   pod                   the hardened pod on the local cluster's real node, through its Service's
- *                         ClusterIP: measured only when the cluster has a real node running the service
- *                         image (scripts/cluster/node.sh); otherwise reported as not measured, and why
+ *   hardened + access log the same with the stack's log level (info: a JSON line per request) to /dev/null
+ *
+ * The pod's configuration (the local stack's ConfigMap and Secret: every request a PostgreSQL query), when
+ * `npm run cluster:up` runs with a real node (the default; otherwise reported as not measured, and why):
+ *   floor                 the binary on the host with that configuration, unconstrained
+ *   hardened (cgroup)     the same in the pod's CPU cgroup, with its GOMAXPROCS and GOMEMLIMIT
+ *   pod                   the local stack's hardened pod (bench/hardened-pod.ts: its Deployment as `npm run
+ *                         synth` writes it, one replica) on the real node, through its Service's ClusterIP
  *
  * The load generator (autocannon, in this process) shares the host's cores with the service: the floor is
  * what this machine can drive, not the service's ceiling.
  */
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, rmdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { COMMON_DEFAULTS } from "../config/environment-defaults.js";
 import { goMemLimit } from "../config/quantities.js";
 import { runLoadTest } from "../release/loadtest.js";
 import { buildService, freePort, SERVICE_ENV } from "../test/e2e/support/go-service.js";
+import { deployHardenedPod, hardenedPodMissing } from "./hardened-pod.js";
 import { median } from "./measure.js";
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const args = process.argv.slice(2);
 const option = (name: string, fallback: number): number => {
   const index = args.indexOf(`--${name}`);
@@ -46,20 +51,39 @@ const CGROUP_CPU = "/sys/fs/cgroup/cpu";
 
 interface Case {
   readonly label: string;
+  /** `static`: the service's static items (no database); `database`: the pod's configuration, every request a PostgreSQL query. */
+  readonly workload: "static" | "database";
   readonly env: Record<string, string>;
   /** A CPU cgroup to start the process in (cgroup v1 `cpu` controller), with its quota. */
   readonly cpuQuotaMillicores?: number;
+  /** The pod on the real node rather than a process on this host. */
+  readonly pod?: true;
 }
 
-const CASES: readonly Case[] = [
-  { label: "floor: host binary, unconstrained", env: {} },
-  { label: "GOMAXPROCS=1 (the Deployment's, from 500m)", env: { GOMAXPROCS: "1" } },
-  {
-    label: "hardened: GOMAXPROCS=1 + 500m CPU quota (cgroup)",
-    env: { GOMAXPROCS: "1", GOMEMLIMIT: goMemLimit(MEMORY_LIMIT, COMMON_DEFAULTS.pod.goMemLimitFraction) },
-    cpuQuotaMillicores: CPU_LIMIT_MILLICORES,
-  },
+const HARDENED_ENV = { GOMAXPROCS: "1", GOMEMLIMIT: goMemLimit(MEMORY_LIMIT, COMMON_DEFAULTS.pod.goMemLimitFraction) };
+
+/** The cases on the static items: the binary alone, then each constraint of the pod added in turn. */
+const STATIC_CASES: readonly Case[] = [
+  { label: "floor: host binary, unconstrained", workload: "static", env: {} },
+  { label: "GOMAXPROCS=1 (the Deployment's, from 500m)", workload: "static", env: { GOMAXPROCS: "1" } },
+  { label: "hardened: GOMAXPROCS=1 + 500m CPU quota (cgroup)", workload: "static", env: HARDENED_ENV, cpuQuotaMillicores: CPU_LIMIT_MILLICORES },
+  // Logging as the stack's pods do (LOG_LEVEL info: one JSON line per request), to /dev/null.
+  { label: "hardened + access log (LOG_LEVEL=info)", workload: "static", env: { ...HARDENED_ENV, LOG_LEVEL: "info" }, cpuQuotaMillicores: CPU_LIMIT_MILLICORES },
 ];
+
+/**
+ * The cases with the pod's own configuration (the local stack's ConfigMap and Secret: PostgreSQL and Redis
+ * of the local cluster, every GET /api/items a query): the host binary as the floor, the same in the pod's
+ * cgroup, and the pod itself, which adds the container runtime, its log pipe and the Service's network path.
+ */
+function databaseCases(podEnv: Record<string, string>): Case[] {
+  const env = { ...podEnv, SERVER_HOST: "127.0.0.1" };
+  return [
+    { label: "floor: host binary, the pod's configuration", workload: "database", env },
+    { label: "hardened, the pod's configuration (cgroup)", workload: "database", env: { ...env, ...HARDENED_ENV }, cpuQuotaMillicores: CPU_LIMIT_MILLICORES },
+    { label: "pod: the stack's hardened pod, via its Service", workload: "database", env: {}, pod: true },
+  ];
+}
 
 function cgroupAvailable(): string | undefined {
   if (!existsSync(CGROUP_CPU)) return `no cgroup v1 cpu controller at ${CGROUP_CPU}`;
@@ -75,7 +99,7 @@ function cgroupAvailable(): string | undefined {
 
 async function start(binary: string, c: Case): Promise<{ url: string; stop: () => Promise<void> }> {
   const [port, metricsPort] = [await freePort(), await freePort()];
-  const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", ...SERVICE_ENV, SERVER_PORT: String(port), METRICS_PORT: String(metricsPort), ...c.env };
+  const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", ...SERVICE_ENV, ...c.env, SERVER_PORT: String(port), METRICS_PORT: String(metricsPort) };
   let cgroup: string | undefined;
   let child: ChildProcess;
   if (c.cpuQuotaMillicores !== undefined) {
@@ -108,51 +132,45 @@ async function start(binary: string, c: Case): Promise<{ url: string; stop: () =
   };
 }
 
-/** Why the pod case cannot be measured here, or undefined when the cluster has a real node. */
-function podCaseMissing(): string | undefined {
-  const kubeconfig = path.join(repoRoot, ".cluster", "kubeconfig");
-  if (!existsSync(kubeconfig)) return "no local cluster (npm run cluster:up)";
-  try {
-    const nodes = execFileSync("bash", ["-c", `source scripts/tools/env.sh >/dev/null 2>&1; kubectl --kubeconfig ${kubeconfig} --context local get nodes -l type=real -o name`], {
-      cwd: repoRoot,
-      encoding: "utf8",
-      stdio: ["ignore", "pipe", "ignore"],
-    }).trim();
-    return nodes === ""
-      ? "the local cluster has no real node (kwok nodes run no process): start it with the real node (scripts/cluster/node.sh, GSS_CLUSTER_REAL_NODE=1) to measure the pod"
-      : "the local cluster has a real node, but this benchmark does not deploy the pod yet: measure it with npm run loadtest -- --stack local --url http://<Service ClusterIP>";
-  } catch {
-    return "the local cluster does not answer";
-  }
-}
-
 console.log(`node ${process.version}, ${cpus().length} cores, load ${loadavg()[0]?.toFixed(2)}; ${ROUNDS} rounds × ${SECONDS} s measured per case, ${COMMON_DEFAULTS.loadTest.concurrency} connections`);
 const binary = await buildService();
 const noCgroup = cgroupAvailable();
-const cases = CASES.filter((c) => c.cpuQuotaMillicores === undefined || noCgroup === undefined);
+const noPod = hardenedPodMissing();
+// The pod is deployed once and measured in every round, between the host cases, like them.
+const pod = noPod === undefined ? deployHardenedPod(`bench-pod-${process.pid}`) : undefined;
+const cases = [...STATIC_CASES, ...(pod === undefined ? [] : databaseCases(pod.env))].filter((c) => c.cpuQuotaMillicores === undefined || noCgroup === undefined);
 const settings = { ...COMMON_DEFAULTS.loadTest, rampUp: "1s", duration: `${SECONDS}s`, maxRequests: 100_000_000 };
 const results = new Map(cases.map((c) => [c.label, { throughput: [] as number[], p95: [] as number[] }]));
-for (let round = 0; round < ROUNDS; round++) {
-  for (const c of cases) {
-    const service = await start(binary, c);
-    try {
-      const result = await runLoadTest({ url: service.url, settings });
-      results.get(c.label)?.throughput.push(result.throughput);
-      results.get(c.label)?.p95.push(result.latency.p95);
-      if (result.errors > 0) console.log(`  ${c.label}: ${result.errors} errors in round ${round + 1}`);
-    } finally {
-      await service.stop();
+try {
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const c of cases) {
+      const service = c.pod === true && pod !== undefined ? { url: pod.url, stop: async () => undefined } : await start(binary, c);
+      try {
+        const result = await runLoadTest({ url: service.url, settings });
+        results.get(c.label)?.throughput.push(result.throughput);
+        results.get(c.label)?.p95.push(result.latency.p95);
+        if (result.errors > 0) console.log(`  ${c.label}: ${result.errors} errors in round ${round + 1}`);
+      } finally {
+        await service.stop();
+      }
     }
   }
+} finally {
+  pod?.remove();
 }
-const floor = median(results.get(CASES[0]?.label ?? "")?.throughput ?? []);
 console.log("");
-console.log(`${"case".padEnd(52)} ${"req/s (median)".padStart(15)} ${"P95 ms".padStart(8)}  vs floor`);
-for (const c of cases) {
-  const r = results.get(c.label);
-  const throughput = median(r?.throughput ?? []);
-  console.log(`${c.label.padEnd(52)} ${throughput.toFixed(0).padStart(15)} ${median(r?.p95 ?? []).toFixed(2).padStart(8)}  ${(throughput / floor).toFixed(2)}x   (runs: ${(r?.throughput ?? []).map((t) => t.toFixed(0)).join(", ")})`);
+console.log(`${"case".padEnd(52)} ${"req/s (median)".padStart(15)} ${"P95 ms".padStart(8)}  vs its floor`);
+for (const workload of ["static", "database"] as const) {
+  const group = cases.filter((c) => c.workload === workload);
+  if (group.length === 0) continue;
+  console.log(workload === "static" ? "GET /api/items, static items (no database):" : "GET /api/items with the pod's configuration (a PostgreSQL query each):");
+  const floor = median(results.get(group[0]?.label ?? "")?.throughput ?? []);
+  for (const c of group) {
+    const r = results.get(c.label);
+    const throughput = median(r?.throughput ?? []);
+    console.log(`  ${c.label.padEnd(50)} ${throughput.toFixed(0).padStart(15)} ${median(r?.p95 ?? []).toFixed(2).padStart(8)}  ${(throughput / floor).toFixed(2)}x   (runs: ${(r?.throughput ?? []).map((t) => t.toFixed(0)).join(", ")})`);
+  }
 }
 if (noCgroup !== undefined) console.log(`hardened (cgroup): not measured: ${noCgroup}`);
-console.log(`pod on the real node: not measured: ${podCaseMissing()}`);
+if (noPod !== undefined) console.log(`pod on the real node: not measured: ${noPod}`);
 console.log(`criterion (loadTest.minThroughput): ≥ ${COMMON_DEFAULTS.loadTest.minThroughput} req/s per stack, with its pods together`);
