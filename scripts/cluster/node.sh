@@ -341,8 +341,11 @@ node_images() {
 }
 
 node_start_kubelet() {
+  # --containerd: the kubelet's cAdvisor finds the containers (and so exports container_memory_working_set_bytes
+  # and the other per-container series on /metrics/cadvisor) through containerd's socket, which it looks for
+  # at /run/containerd/containerd.sock unless told; without it, it sees the cgroup roots only.
   setsid nohup "$(command -v kubelet)" \
-    --config "$NODE_DIR/kubelet/config.yaml" \
+    --config "$NODE_DIR/kubelet/config.yaml" --containerd "$CONTAINERD_SOCK" \
     --kubeconfig "$NODE_DIR/kubelet/kubeconfig" \
     --root-dir "$NODE_DIR/kubelet" --cert-dir "$NODE_DIR/kubelet/pki" \
     --hostname-override "$NODE_NAME" --node-ip "$NODE_IP" \

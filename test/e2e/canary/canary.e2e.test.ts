@@ -10,10 +10,7 @@
 // short (seconds) and Prometheus scrapes every 2 s, the stack's own interval for this test.
 //
 // Preconditions, loud when missing: `npm run tools`, `npm run cluster:up` with the real node (the default).
-import { spawn, type ChildProcess } from "node:child_process";
-import http from "node:http";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
@@ -21,8 +18,8 @@ import { resolveStackFile } from "../../../config/resolve-stack-config.js";
 import { deploy, type DeployOptions, type DeployResult } from "../../../release/deploy.js";
 import { renderDeployReport } from "../../../release/deploy-report.js";
 import { synthesizeStack } from "../../../synth/synthesize.js";
-import { freePort } from "../../support/prometheus.js";
-import { createTestStack, ensureMonitoringCrds, kubectl, kubeconfig, repoRoot, simulateIngressController, type TestStack, toolsEnv } from "../release/environment.js";
+import { createTestStack, ensureMonitoringCrds, kubectl, repoRoot, simulateIngressController, type TestStack, toolsEnv } from "../release/environment.js";
+import { type ClusterPrometheus, eventually, loadLoop as boundedLoad, serviceUrl as clusterServiceUrl, startClusterPrometheus } from "../support/real-cluster.js";
 import { stepTimer } from "../support/timer.js";
 
 const GOOD_IMAGE = "registry.example.com/myapp:v1.4.2";
@@ -45,9 +42,8 @@ const env = toolsEnv();
 const { timed, timings } = stepTimer("canary-e2e", (ms) => `${(ms / 1000).toFixed(1)}s`);
 let t: TestStack;
 let stopIngress: (() => void) | undefined;
-let prometheus: ChildProcess | undefined;
+let prometheus: ClusterPrometheus | undefined;
 let prometheusUrl = "";
-let prometheusDir = "";
 
 interface Pod {
   metadata: { name: string; labels: Record<string, string>; deletionTimestamp?: string };
@@ -76,76 +72,15 @@ async function deployments(): Promise<string[]> {
   return (await kubectl(env, "-n", t.namespace, "get", "deployments", "-o", "jsonpath={.items[*].metadata.name}")).trim().split(/\s+/).filter((n) => n !== "");
 }
 
-async function serviceUrl(): Promise<string> {
-  return `http://${(await kubectl(env, "-n", t.namespace, "get", "service", "myapp", "-o", "jsonpath={.spec.clusterIP}")).trim()}`;
-}
-
-async function eventually<T>(what: string, seconds: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + seconds * 1000;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${seconds}s waiting for ${what}${last === undefined ? "" : ` (last error: ${String(last)})`}`);
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-  }
-}
-
-async function query(expr: string): Promise<{ metric: Record<string, string>; value: [number, string] }[]> {
-  const response = await fetch(`${prometheusUrl}/api/v1/query?query=${encodeURIComponent(expr)}`, { signal: AbortSignal.timeout(10_000) });
-  const body = (await response.json()) as { status: string; error?: string; data?: { result: { metric: Record<string, string>; value: [number, string] }[] } };
-  if (body.status !== "success") throw new Error(`query failed: ${body.error ?? response.status}: ${expr}`);
-  return body.data?.result ?? [];
-}
+const serviceUrl = (): Promise<string> => clusterServiceUrl(env, t.namespace);
+const query = (expr: string) => (prometheus as ClusterPrometheus).query(expr);
 
 /**
- * One GET on a connection of its own (no keep-alive): kube-proxy balances connections, not requests, so a
- * single kept-alive connection would reach one pod only; many short connections, like many clients, reach
- * the ready pods in proportion. The status, or 0 when there was no answer within 5 s.
+ * The bounded load loop to the Service's ClusterIP only: one GET of /api/items every LOAD_INTERVAL_MS, each on
+ * a connection of its own (so that kube-proxy spreads them over the ready pods), until stopped, LOAD_MAX
+ * requests or LOAD_SECONDS.
  */
-function getOnce(url: string): Promise<number> {
-  return new Promise((resolve) => {
-    const request = http.get(url, { agent: false, timeout: 5_000 }, (response) => {
-      response.resume();
-      response.on("end", () => resolve(response.statusCode ?? 0));
-      response.on("error", () => resolve(0));
-    });
-    request.on("timeout", () => request.destroy());
-    request.on("error", () => resolve(0));
-  });
-}
-
-/**
- * A bounded load loop to the Service's ClusterIP only: one GET of /api/items every LOAD_INTERVAL_MS, until
- * stopped, LOAD_MAX requests or LOAD_SECONDS. Returns how to stop it and the statuses (0 = no answer).
- */
-function loadLoop(base: string): { stop: () => Promise<number[]> } {
-  const statuses: number[] = [];
-  const inflight = new Set<Promise<void>>();
-  let stopped = false;
-  const started = Date.now();
-  const loop = (async () => {
-    while (!stopped && statuses.length + inflight.size < LOAD_MAX && Date.now() - started < LOAD_SECONDS * 1000) {
-      const request = getOnce(`${base}/api/items`)
-        .then((status) => void statuses.push(status))
-        .finally(() => inflight.delete(request));
-      inflight.add(request);
-      await new Promise((resolve) => setTimeout(resolve, LOAD_INTERVAL_MS));
-    }
-  })();
-  return {
-    stop: async () => {
-      stopped = true;
-      await loop;
-      await Promise.all(inflight);
-      return statuses;
-    },
-  };
-}
+const loadLoop = (base: string) => boundedLoad(`${base}/api/items`, { max: LOAD_MAX, seconds: LOAD_SECONDS, intervalMs: LOAD_INTERVAL_MS });
 
 /** The local stack's config as the test sets it: its namespace, a canary strategy with short steps, 2 s scrapes. */
 function testConfig(document: { config: Record<string, unknown> }): Record<string, unknown> {
@@ -170,32 +105,8 @@ async function configureCanary(): Promise<void> {
 async function startPrometheus(): Promise<void> {
   const document = parse(readFileSync(path.join(repoRoot, "Pulumi.local.yaml"), "utf8")) as { config: Record<string, unknown> };
   const synthesized = synthesizeStack(resolveStackFile(stringify({ config: testConfig(document) }), { project: "go-service", stack: "canary-e2e", file: "Pulumi.local.yaml" }));
-  prometheusDir = mkdtempSync(path.join(tmpdir(), "canary-e2e-prometheus-"));
-  const kube = parse(readFileSync(kubeconfig, "utf8")) as { clusters: { cluster: { server: string } }[] };
-  const pki = path.join(repoRoot, ".cluster", "pki");
-  const scrape = (parse(synthesized.files["prometheus-scrape-config.yaml"] ?? "") as { scrape_configs: Record<string, unknown>[] }).scrape_configs.map((job) => ({
-    ...job,
-    kubernetes_sd_configs: (job.kubernetes_sd_configs as Record<string, unknown>[]).map((sd) => ({
-      ...sd,
-      api_server: kube.clusters[0]?.cluster.server,
-      tls_config: { ca_file: path.join(pki, "ca.crt"), cert_file: path.join(pki, "admin.crt"), key_file: path.join(pki, "admin.key") },
-    })),
-  }));
-  writeFileSync(path.join(prometheusDir, "prometheus.yml"), stringify({ global: { scrape_interval: SCRAPE_INTERVAL }, scrape_configs: scrape }));
-  const port = await freePort();
-  prometheusUrl = `http://127.0.0.1:${port}`;
-  const log: string[] = [];
-  prometheus = spawn(
-    "prometheus",
-    [`--config.file=${path.join(prometheusDir, "prometheus.yml")}`, `--storage.tsdb.path=${path.join(prometheusDir, "data")}`, `--web.listen-address=127.0.0.1:${port}`],
-    { env, cwd: prometheusDir, stdio: ["ignore", "ignore", "pipe"] },
-  );
-  prometheus.stderr?.on("data", (chunk: Buffer) => log.push(chunk.toString()));
-  await eventually("Prometheus to be ready", 60, async () => {
-    if (prometheus?.exitCode !== null) throw new Error(`prometheus exited: ${log.join("").slice(-2000)}`);
-    const r = await fetch(`${prometheusUrl}/-/ready`).catch(() => undefined);
-    return r?.ok === true ? true : undefined;
-  });
+  prometheus = await startClusterPrometheus({ files: synthesized.files, interval: SCRAPE_INTERVAL, env });
+  prometheusUrl = prometheus.url;
 }
 
 describe("canary releases on real pods, judged by a real Prometheus", () => {
@@ -212,8 +123,7 @@ describe("canary releases on real pods, judged by a real Prometheus", () => {
 
   afterAll(async () => {
     stopIngress?.();
-    prometheus?.kill("SIGTERM");
-    if (prometheusDir !== "") rmSync(prometheusDir, { recursive: true, force: true });
+    prometheus?.stop();
     await t?.cleanup();
     console.log(`[canary-e2e] timings (ms): ${JSON.stringify(timings)}`);
   });

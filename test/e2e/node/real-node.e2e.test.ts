@@ -12,6 +12,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stepTimer } from "../support/timer.js";
+import { eventually } from "../support/real-cluster.js";
 
 const execFileAsync = promisify(execFile);
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
@@ -50,21 +51,6 @@ async function getJson<T>(...args: string[]): Promise<T> {
   return JSON.parse(await kubectl("get", "-o", "json", ...args)) as T;
 }
 
-/** Polls `probe` until it returns a value other than undefined, or fails after `seconds`. */
-async function eventually<T>(what: string, seconds: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + seconds * 1000;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${seconds}s waiting for ${what}${last ? `: ${String(last)}` : ""}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 interface ContainerStatus {
   ready: boolean;
