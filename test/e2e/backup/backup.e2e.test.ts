@@ -23,6 +23,8 @@ import {
   startPostgres,
   stopAll,
   tempDir,
+  lastLog,
+  show,
 } from "./harness.js";
 import type { JobEnv, LogLine, Postgres, RunResult, S3Server } from "./harness.js";
 
@@ -34,16 +36,6 @@ let s3: S3Server;
 let work: string;
 let s3Env: JobEnv;
 let pgEnv: JobEnv;
-
-function show(r: RunResult): string {
-  return `exit ${String(r.code)}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
-}
-
-function lastLog(r: RunResult, predicate: (l: LogLine) => boolean): LogLine {
-  const found = [...r.logs].reverse().find(predicate);
-  if (found === undefined) throw new Error(`no matching log line\n${show(r)}`);
-  return found;
-}
 
 function finalKey(r: RunResult): string {
   return String(lastLog(r, (l) => l.msg === "backup starting")["key"]);

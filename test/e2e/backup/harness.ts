@@ -438,3 +438,15 @@ export function startContinuousWrites(
     },
   };
 }
+
+/** A run as a failure message shows it: exit code, then everything it printed. */
+export function show(r: RunResult): string {
+  return `exit ${String(r.code)}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
+}
+
+/** The last JSON log line of a run that matches; throws with the whole run when none does. */
+export function lastLog(r: RunResult, predicate: (l: LogLine) => boolean): LogLine {
+  const found = [...r.logs].reverse().find(predicate);
+  if (found === undefined) throw new Error(`no matching log line\n${show(r)}`);
+  return found;
+}

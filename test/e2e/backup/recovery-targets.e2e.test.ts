@@ -7,8 +7,8 @@
 // intervals: room for one failed run) and the RTO; the figures are printed for docs/disaster-recovery.md.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { APP_PASSWORD, APP_USER, SEED_SQL, createAppDatabase } from "./fixtures.js";
-import { RESTORE_CHECK_SH, BACKUP_SH, aws, awsConfigFile, jobEnv, listKeys, runJob, startContinuousWrites, startMoto, startPostgres, stopAll, tempDir } from "./harness.js";
-import type { JobEnv, LogLine, Postgres, RunResult, S3Server } from "./harness.js";
+import { RESTORE_CHECK_SH, BACKUP_SH, aws, awsConfigFile, jobEnv, listKeys, lastLog, runJob, show, startContinuousWrites, startMoto, startPostgres, stopAll, tempDir } from "./harness.js";
+import type { JobEnv, Postgres, S3Server } from "./harness.js";
 import { COMMON_DEFAULTS } from "../../../config/environment-defaults.js";
 import { durationToSeconds } from "../../../config/duration.js";
 
@@ -31,16 +31,6 @@ let s3Env: JobEnv;
 let pgEnv: JobEnv;
 
 const sleep = (ms: number) => new Promise((ok) => setTimeout(ok, Math.max(0, ms)));
-
-function show(r: RunResult): string {
-  return `exit ${String(r.code)}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
-}
-
-function logOf(r: RunResult, predicate: (l: LogLine) => boolean): LogLine {
-  const found = [...r.logs].reverse().find(predicate);
-  if (found === undefined) throw new Error(`no matching log line\n${show(r)}`);
-  return found;
-}
 
 /** Unix seconds of a backup key's timestamp (db_backup_YYYYMMDD_HHMMSS, UTC). */
 function keyTime(key: string): number {
@@ -104,7 +94,7 @@ describe("recovery targets, measured: continuous writes, scheduled backups, the 
       await sleep(t0 + tick * INTERVAL_S * 1000 - Date.now());
       const r = await runJob(BACKUP_SH, env);
       expect(r.code, show(r)).toBe(0);
-      runs.push({ key: String(logOf(r, (l) => l.msg === "backup complete")["key"]), startedAt: Date.now() - r.durationMs, seconds: r.durationMs / 1000 });
+      runs.push({ key: String(lastLog(r, (l) => l.msg === "backup complete")["key"]), startedAt: Date.now() - r.durationMs, seconds: r.durationMs / 1000 });
       tick = Math.floor((Date.now() - t0) / (INTERVAL_S * 1000)) + 1;
     }
     m.runs = runs;
@@ -146,12 +136,12 @@ describe("recovery targets, measured: continuous writes, scheduled backups, the 
     });
     expect(r.code, show(r)).toBe(0);
     m.restoreScriptS = r.durationMs / 1000;
-    expect(logOf(r, (l) => l.step === "find-newest")["key"]).toBe(m.runs?.at(-1)?.key);
-    logOf(r, (l) => l.step === "compare" && /match the backup manifest/.test(l.msg));
-    const measured = logOf(r, (l) => l.msg === "restore drill measured");
+    expect(lastLog(r, (l) => l.step === "find-newest")["key"]).toBe(m.runs?.at(-1)?.key);
+    lastLog(r, (l) => l.step === "compare" && /match the backup manifest/.test(l.msg));
+    const measured = lastLog(r, (l) => l.msg === "restore drill measured");
     m.drillSeconds = Number(measured["drill_seconds"]);
     expect(measured["rto_seconds"]).toBe(RTO_S);
-    expect(logOf(r, (l) => l.msg.startsWith("restored database kept"))["database"]).toBe("app_restored");
+    expect(lastLog(r, (l) => l.msg.startsWith("restored database kept"))["database"]).toBe("app_restored");
     // Runbook step 8: the restored database takes the old name.
     pg.psql("postgres", "ALTER DATABASE app_restored RENAME TO app;");
     m.recoveryTimeS = (Date.now() - started) / 1000;

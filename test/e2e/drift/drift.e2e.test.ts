@@ -5,7 +5,6 @@
 //
 // DRIFT_E2E_FIXTURES=<dir> saves the drift checks' engine events, trimmed, as the fixtures of the unit
 // tests of the drift diff (test/release/fixtures/drift-*.events.json).
-import { spawn } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -14,7 +13,7 @@ import { renderDeployReport } from "../../../release/deploy-report.js";
 import { checkDrift, clusterAccessOf, type DriftOutcome } from "../../../release/drift.js";
 import { renderDriftMarkdown } from "../../../release/drift-report.js";
 import { EXIT } from "../../../release/stack-access.js";
-import { createTestStack, ensureMonitoringCrds, kubectl, repoRoot, SECRETS, simulateIngressController, type TestStack, toolsEnv } from "../release/environment.js";
+import { createTestStack, ensureMonitoringCrds, kubectl, runCommandLine, SECRETS, simulateIngressController, type TestStack, toolsEnv } from "../release/environment.js";
 import { stepTimer } from "../support/timer.js";
 import { driftFixture } from "./fixtures.js";
 
@@ -67,20 +66,7 @@ describe("drift and readiness on the real engine and the local cluster", () => {
     writeFileSync(path.join(target, `${name}.events.json`), driftFixture(outcome.events, { namespace: t.namespace, stack: t.stackName, dirs: [t.dir] }));
   };
   /** `npm run drift` as a user runs it (a child process). */
-  const runDriftCli = (out: string): Promise<{ code: number | null; stdout: string; stderr: string }> =>
-    new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, ["--import", "tsx", path.join(repoRoot, "cli/drift.ts"), "--stack", t.stackName, "--cwd", t.programDir, "--out", out], {
-        cwd: repoRoot,
-        env: { ...t.envVars, PATH: `${path.join(env.GSS_TOOLS_DIR ?? "", "bin")}:${t.envVars.PATH ?? ""}` },
-        stdio: ["ignore", "pipe", "pipe"],
-      });
-      let stdout = "";
-      let stderr = "";
-      child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-      child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-      child.on("error", reject);
-      child.on("close", (code) => resolve({ code, stdout, stderr }));
-    });
+  const runDriftCli = (out: string) => runCommandLine(t, env, "drift", ["--out", out]);
   const set = (key: string, value: string) => t.stack.setConfig(`go-service:${key}`, { value }, true);
 
   beforeAll(async () => {

@@ -1,6 +1,6 @@
 // Test environment of the release e2e suite: the offline tools, a throwaway file:// backend, a git
 // worktree of the committed program, and a temporary stack with the local stack's config.
-import { execFile, execFileSync } from "node:child_process";
+import { execFile, execFileSync, spawn } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -258,4 +258,31 @@ export function filesUnder(dir: string): string[] {
 /** `[where, form]` for every form (plain, base64, JSON-escaped) of every value found in `text`. */
 export function leaks(text: string, values: readonly string[]): string[] {
   return values.flatMap((value) => secretForms(value).filter((form) => text.includes(form)).map((form) => (form === value ? `${value} (plain)` : `${value} as ${form}`)));
+}
+
+/** What a command printed, and how it exited. */
+export interface CommandLineRun {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/**
+ * Runs `npm run <command>` (cli/<command>.ts) on the test stack as a user does: a child process with the
+ * stack's environment and the offline tools on PATH, capturing everything it prints.
+ */
+export function runCommandLine(t: Pick<TestStack, "stackName" | "programDir" | "envVars">, env: Record<string, string>, command: string, args: readonly string[]): Promise<CommandLineRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", path.join(repoRoot, `cli/${command}.ts`), "--stack", t.stackName, "--cwd", t.programDir, ...args], {
+      cwd: repoRoot,
+      env: { ...t.envVars, PATH: `${path.join(env.GSS_TOOLS_DIR ?? "", "bin")}:${t.envVars.PATH ?? ""}` },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
 }

@@ -44,6 +44,7 @@ import {
   leaks,
   repoRoot,
   rollbackStackFiles,
+  runCommandLine,
   sampleProcesses,
   saveFixture,
   SECRETS,
@@ -415,20 +416,7 @@ describe("releases on the real engine and the local cluster", () => {
     expect(again.outcome, report(again)).toBe("succeeded");
   });
   /** Runs `npm run <command>` as a user does (a child process), capturing everything it prints. */
-  const runCli = (command: "preview" | "deploy", args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> =>
-    new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, ["--import", "tsx", path.join(repoRoot, `cli/${command}.ts`), "--stack", t.stackName, "--cwd", t.programDir, ...args], {
-        cwd: repoRoot,
-        env: { ...t.envVars, PATH: `${path.join(env.GSS_TOOLS_DIR ?? "", "bin")}:${t.envVars.PATH ?? ""}` },
-        stdio: ["ignore", "pipe", "pipe"],
-      });
-      let stdout = "";
-      let stderr = "";
-      child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-      child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-      child.on("error", reject);
-      child.on("close", (code) => resolve({ code, stdout, stderr }));
-    });
+  const runCli = (command: "preview" | "deploy", args: readonly string[]) => runCommandLine(t, env, command, args);
 
   it("no secret value leaves the process: a preview, a failed release after a rotation, its rollback and a failing config set", async () => {
     // Sentinels of this run only (other suites on the same machine use the suite's SECRETS): the
