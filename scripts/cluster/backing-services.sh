@@ -10,7 +10,14 @@
 
 PG_PORT=5432
 REDIS_PORT=6379
-PG_DIR="$STATE/postgres"
+# Where PostgreSQL keeps its data and socket: under .cluster/ when the postgres user can reach it; else (a
+# checkout under a directory only root may enter, such as one mktemp -d made) a directory of its own in /tmp,
+# named in .cluster/postgres.dir so that down.sh stops the server there and removes it.
+PG_DIR_NOTE="$STATE/postgres.dir"
+services_pg_dir() {
+  if [ -f "$PG_DIR_NOTE" ]; then cat "$PG_DIR_NOTE"; else echo "$STATE/postgres"; fi
+}
+PG_DIR="$(services_pg_dir)"
 LOCAL_DB_NAME=myapp_local
 LOCAL_DB_USER=app_user
 
@@ -29,7 +36,14 @@ services_start() {
   command -v redis-server >/dev/null || die "redis-server is not installed (scripts/cluster/install-node-deps.sh installs it)"
   # postgres runs as its own user: it must traverse .cluster/ (no listing) and own its data directory.
   chmod 711 "$STATE"
-  mkdir -p "$PG_DIR"
+  if as_postgres test -x "$STATE"; then
+    PG_DIR="$STATE/postgres"
+    mkdir -p "$PG_DIR"
+  else
+    PG_DIR="$(mktemp -d /tmp/gss-postgres.XXXXXX)"
+    echo "$PG_DIR" >"$PG_DIR_NOTE"
+    log "PostgreSQL's data in $PG_DIR: the postgres user cannot enter $STATE (a parent directory is closed to it)"
+  fi
   chown postgres:postgres "$PG_DIR"
   chmod 700 "$PG_DIR"
   as_postgres "$pg/initdb" -D "$PG_DIR/data" -U postgres --auth-local=trust --auth-host=trust -E UTF8 >"$LOGS/postgres-initdb.log" 2>&1 \
@@ -46,7 +60,13 @@ services_start() {
 
 services_stop() {
   local pg
+  PG_DIR="$(services_pg_dir)"
   if [ -f "$PG_DIR/data/postmaster.pid" ] && pg="$(services_pg_bin 2>/dev/null)"; then
     as_postgres "$pg/pg_ctl" -D "$PG_DIR/data" -m fast -w -t 30 stop >/dev/null 2>&1 || true
+  fi
+  # A data directory outside .cluster/ goes with it.
+  if [ -f "$PG_DIR_NOTE" ]; then
+    case "$PG_DIR" in /tmp/gss-postgres.*) rm -rf "$PG_DIR" ;; esac
+    rm -f "$PG_DIR_NOTE"
   fi
 }
