@@ -12,10 +12,9 @@ import {
   PG_BIN,
   RESTORE_CHECK_SH,
   aws,
-  awsConfigFile,
   corruptingPgDump,
   freePort,
-  jobEnv,
+  s3JobEnv,
   listKeys,
   runJob,
   startCuttingProxy,
@@ -110,14 +109,7 @@ beforeAll(async () => {
   [pg, s3] = await Promise.all([startPostgres(), startMoto()]);
   createAppDatabase(pg, "app", SEED_SQL);
   createAppDatabase(pg, "bulk", BULK_SQL);
-  s3Env = jobEnv({
-    AWS_ACCESS_KEY_ID: "e2e-access-key",
-    AWS_SECRET_ACCESS_KEY: "e2e-secret-access-key",
-    AWS_REGION: "us-east-1",
-    AWS_ENDPOINT_URL: s3.endpoint,
-    AWS_CONFIG_FILE: awsConfigFile(work),
-    AWS_SHARED_CREDENTIALS_FILE: join(work, "no-credentials-file"),
-  });
+  s3Env = s3JobEnv(s3.endpoint, work);
   pgEnv = {
     PGHOST: pg.host,
     PGPORT: String(pg.port),

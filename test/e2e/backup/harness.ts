@@ -315,6 +315,21 @@ export function jobEnv(extra: JobEnv, pathFirst: string[] = []): JobEnv {
   return { ...env, ...extra };
 }
 
+/**
+ * The environment a backup or restore job gets to reach the S3 server at `endpoint`: test credentials, the
+ * small-part AWS config written in `work`, and no shared credentials file (nothing of this machine's).
+ */
+export function s3JobEnv(endpoint: string, work: string): JobEnv {
+  return jobEnv({
+    AWS_ACCESS_KEY_ID: "e2e-access-key",
+    AWS_SECRET_ACCESS_KEY: "e2e-secret-access-key",
+    AWS_REGION: "us-east-1",
+    AWS_ENDPOINT_URL: endpoint,
+    AWS_CONFIG_FILE: awsConfigFile(work),
+    AWS_SHARED_CREDENTIALS_FILE: join(work, "no-credentials-file"),
+  });
+}
+
 export function runJob(script: string, env: JobEnv, timeoutMs = 300_000): Promise<RunResult> {
   const started = Date.now();
   return new Promise((ok, fail) => {

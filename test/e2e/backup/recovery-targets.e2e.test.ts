@@ -7,7 +7,7 @@
 // intervals: room for one failed run) and the RTO; the figures are printed for docs/disaster-recovery.md.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { APP_PASSWORD, APP_USER, SEED_SQL, createAppDatabase } from "./fixtures.js";
-import { RESTORE_CHECK_SH, BACKUP_SH, aws, awsConfigFile, jobEnv, listKeys, lastLog, runJob, show, startContinuousWrites, startMoto, startPostgres, stopAll, tempDir } from "./harness.js";
+import { RESTORE_CHECK_SH, BACKUP_SH, aws, listKeys, lastLog, runJob, s3JobEnv, show, startContinuousWrites, startMoto, startPostgres, stopAll, tempDir } from "./harness.js";
 import type { JobEnv, Postgres, S3Server } from "./harness.js";
 import { COMMON_DEFAULTS } from "../../../config/environment-defaults.js";
 import { durationToSeconds } from "../../../config/duration.js";
@@ -43,14 +43,7 @@ beforeAll(async () => {
   const work = tempDir("backup-rpo-e2e-");
   [pg, s3] = await Promise.all([startPostgres(), startMoto()]);
   createAppDatabase(pg, "app", SEED_SQL);
-  s3Env = jobEnv({
-    AWS_ACCESS_KEY_ID: "e2e-access-key",
-    AWS_SECRET_ACCESS_KEY: "e2e-secret-access-key",
-    AWS_REGION: "us-east-1",
-    AWS_ENDPOINT_URL: s3.endpoint,
-    AWS_CONFIG_FILE: awsConfigFile(work),
-    AWS_SHARED_CREDENTIALS_FILE: `${work}/no-credentials-file`,
-  });
+  s3Env = s3JobEnv(s3.endpoint, work);
   pgEnv = { PGHOST: pg.host, PGPORT: String(pg.port), PGUSER: APP_USER, PGPASSWORD: APP_PASSWORD, PGSSLMODE: "disable" };
   aws(s3Env, ["s3api", "create-bucket", "--bucket", "e2e-rpo"]);
 });
