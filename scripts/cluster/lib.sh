@@ -53,9 +53,14 @@ log() { echo "cluster: $*"; }
 
 # pid_alive NAME -> 0 if .cluster/pids/NAME.pid names a live process running that binary.
 pid_alive() {
-  local f="$PIDS/$1.pid" pid
+  local f="$PIDS/$1.pid" pid cmdline
   [ -f "$f" ] || return 1
   pid="$(cat "$f")"
-  [ -n "$pid" ] && [ -r "/proc/$pid/cmdline" ] || return 1
-  tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q -- "$1" || return 1
+  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 1
+  # A server that exited while up.sh (its parent) still runs is a zombie until reaped: dead all the same.
+  [ "$(sed -n 's/^State:[[:space:]]*\(.\).*/\1/p' "/proc/$pid/status" 2>/dev/null)" != Z ] || return 1
+  # The name check guards against a reused PID. Reading cmdline fails for an instant while setsid and nohup
+  # exec into the server (the first probe can land there): a process kill -0 sees is alive then, not gone.
+  cmdline="$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)" || return 0
+  [ -z "$cmdline" ] || [[ "$cmdline" == *"$1"* ]]
 }
