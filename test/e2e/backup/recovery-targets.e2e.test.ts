@@ -5,9 +5,11 @@
 // (restore-check.sh, RESTORE_FULL and RESTORE_KEEP) and switched in under the old name. Measured: the
 // recovery point (rows lost, the newest backup's age) and the recovery time, against the scaled RPO (two
 // intervals: room for one failed run) and the RTO; the figures are printed for docs/disaster-recovery.md.
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { APP_PASSWORD, APP_USER, SEED_SQL, createAppDatabase } from "./fixtures.js";
-import { RESTORE_CHECK_SH, BACKUP_SH, aws, listKeys, lastLog, runJob, s3JobEnv, show, startContinuousWrites, startMoto, startPostgres, stopAll, tempDir } from "./harness.js";
+import { RESTORE_CHECK_SH, BACKUP_SH, aws, listKeys, lastLog, PG_BIN, runJob, s3JobEnv, show, startContinuousWrites, startMoto, startPostgres, stopAll, tempDir } from "./harness.js";
 import type { JobEnv, Postgres, S3Server } from "./harness.js";
 import { COMMON_DEFAULTS } from "../../../config/environment-defaults.js";
 import { durationToSeconds } from "../../../config/duration.js";
@@ -168,8 +170,13 @@ describe("recovery targets, measured: continuous writes, scheduled backups, the 
   });
 
   it("a drill slower than the RTO fails, and says by how much", async () => {
+    // A pg_restore that waits 2 s first: the drill is slower than its 1 s RTO on any machine (on a fast
+    // idle one the real drill finishes within the second the script counts in).
+    const slow = tempDir("backup-rto-slow-");
+    writeFileSync(join(slow, "pg_restore"), `#!/bin/sh\nsleep 2\nexec ${join(PG_BIN, "pg_restore")} "$@"\n`, { mode: 0o755 });
     const r = await runJob(RESTORE_CHECK_SH, {
       ...s3Env,
+      PATH: `${slow}:${s3Env["PATH"] ?? ""}`,
       ...pgEnv,
       PGDATABASE: "app",
       BACKUP_BUCKET: "e2e-rpo",
